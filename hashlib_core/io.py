@@ -1,0 +1,55 @@
+"""Small file-system helpers shared by the package: atomic writes and the cache folder."""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "cache_dir", "repo_root"]
+
+
+def repo_root() -> Path:
+    """The folder that holds the ``hashlib_core`` package (the checkout, in development)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def cache_dir() -> Path:
+    """Where decoded datasets and features are cached: ``$HASHLIB_CACHE`` or ``~/.cache/hashlib_core``."""
+    root = os.environ.get("HASHLIB_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "hashlib_core")
+    path = Path(root)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` only if the block succeeds.
+
+    Nothing half-written is ever left at ``target``: on an exception the temporary file is removed.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def atomic_write_bytes(target: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``target`` atomically (temporary file, then rename)."""
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+    return Path(target)
+
+
+def atomic_write_text(target: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``target`` atomically."""
+    return atomic_write_bytes(target, text.encode("utf-8"))
