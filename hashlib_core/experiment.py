@@ -1,0 +1,138 @@
+"""One grid cell, end to end: load data → split → fit or train → encode → evaluate → record.
+
+This is what every notebook calls, so the notebooks stay thin::
+
+    record = run_experiment("ksh", "mnist", "cnnh", n_bits=48, seed=0, profile="full")
+
+Deep methods are trained with :func:`hashlib_core.train.train`; classic baselines are
+fitted on the training split's features (784-d pixels for grayscale data, 512-d GIST for
+colour images, as in the papers). Queries are used only for the final evaluation.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from hashlib_core.papers import METHOD_PAPER
+from hashlib_core.profiles import load_profile, method_settings
+
+__all__ = ["run_experiment", "BASELINES", "DEEP_METHODS", "default_features", "EVALUATION"]
+
+BASELINES = ("lsh", "itq", "ksh", "sh")
+DEEP_METHODS = ("dnnh", "dnnh-fc", "expo", "expo-pretrain", "nin-latent", "dlbhc", "ssdh")
+#: evaluation settings stored in every record (the book reports tie-aware expected AP)
+EVALUATION = {"topk": [1000, 5000], "radius": 2, "ties": "expected"}
+
+
+def default_features(dataset) -> str:
+    """The papers' hand-crafted features: raw pixels for grayscale images, GIST for colour."""
+    return "pixels" if dataset.images.ndim == 3 else "gist"
+
+
+def _validate(method: str, n_bits: int, seed: int) -> None:
+    if method not in BASELINES + DEEP_METHODS:
+        raise ValueError(f"unknown method {method!r}; valid methods: {', '.join(BASELINES + DEEP_METHODS)}")
+    if not isinstance(n_bits, (int, np.integer)) or isinstance(n_bits, bool) or n_bits < 1:
+        raise ValueError(f"n_bits must be a positive integer, got {n_bits!r}")
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+
+
+def _run_baseline(method, ds, split, n_bits, seed, settings):
+    from hashlib_core import baselines
+    from hashlib_core.features import extract_features
+
+    kind = settings.get("features") or default_features(ds)
+    t0 = time.perf_counter()
+    features = extract_features(ds, kind=kind)
+    t_features = time.perf_counter() - t0
+    params = {k: v for k, v in settings.items() if k not in ("features",)}
+    estimator = getattr(baselines, method.upper())(n_bits=n_bits, random_state=seed, **params)
+    t0 = time.perf_counter()
+    if method == "ksh":
+        estimator.fit(features[split.train], ds.labels[split.train])
+    else:
+        estimator.fit(features[split.train])
+    t_fit = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    query_codes = estimator.transform(features[split.query])
+    db_codes = estimator.transform(features[split.database])
+    t_encode = time.perf_counter() - t0
+    hyper = {"estimator": repr(estimator), **estimator.get_params()}
+    timings = {"features_s": t_features, "fit_s": t_fit, "encode_s": t_encode}
+    return query_codes, db_codes, hyper, timings, {}, kind, "cpu", {}
+
+
+def _run_deep(method, ds, split, n_bits, seed, settings, device):
+    from hashlib_core.train import TrainConfig, train
+
+    config_fields = dict(settings)
+    if method == "expo-pretrain":
+        method_name = "expo"
+        config_fields.setdefault("pretrain_epochs", 2)
+    else:
+        method_name = method
+        if method == "expo":
+            config_fields["pretrain_epochs"] = 0
+    config = TrainConfig(method=method_name, dataset=ds.name, protocol=split.protocol, n_bits=n_bits,
+                         seed=seed, device=device, **config_fields)
+    t0 = time.perf_counter()
+    result = train(config, dataset=ds, split=split)
+    t_train = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    query_codes = result.encode(ds.images[split.query])
+    db_codes = result.encode(ds.images[split.database])
+    t_encode = time.perf_counter() - t0
+    extra_metrics = {}
+    if getattr(result, "classifies", False):
+        extra_metrics["accuracy"] = float(result.accuracy(ds.images[split.query], ds.labels[split.query]))
+    training = {"history": result.history, "best_epoch": result.best_epoch,
+                "best_val_map": result.best_val_map, "images_per_second": result.images_per_second,
+                "pretrained_weights": False}
+    timings = {"train_s": t_train, "encode_s": t_encode}
+    return query_codes, db_codes, result.config_dict(), timings, training, None, result.device, extra_metrics
+
+
+def run_experiment(method: str, dataset: str, protocol: str, n_bits: int, seed: int = 0, profile: str = "smoke",
+                   *, device: str = "auto", results_dir: str | Path | None = None, write: bool = True,
+                   data_dir: str | Path | None = None, **overrides) -> dict:
+    """Run one cell of the grid and return its record (also written to ``results_dir`` when ``write``).
+
+    ``overrides`` replace the profile's settings for this method (``epochs=5``, ``n_anchors=500`` …).
+
+    Raises:
+        ValueError: unknown method/dataset/protocol/profile names, bad ``n_bits`` or ``seed``.
+    """
+    from hashlib_core.data import load_dataset
+    from hashlib_core.eval import evaluate
+    from hashlib_core.protocols import make_split
+    from hashlib_core.results import build_record, run_environment, write_record
+
+    _validate(method, n_bits, seed)
+    prof = load_profile(profile)
+    ds = load_dataset(dataset, data_dir=data_dir)
+    settings = {**method_settings(prof, method, ds.name), **overrides}
+    split_sizes = prof.get("split", {}).get(protocol, {})
+    split = make_split(ds, protocol, seed=seed, **split_sizes)
+    start = time.perf_counter()
+    if method in BASELINES:
+        out = _run_baseline(method, ds, split, n_bits, seed, settings)
+    else:
+        out = _run_deep(method, ds, split, n_bits, seed, settings, device)
+    query_codes, db_codes, hyper, timings, training, features, used_device, extra = out
+    t0 = time.perf_counter()
+    metrics = evaluate(query_codes, db_codes, ds.labels[split.query], ds.labels[split.database], **EVALUATION)
+    metrics.update(extra)
+    timings["evaluate_s"] = time.perf_counter() - t0
+    timings["total_s"] = time.perf_counter() - start
+    hyper = {**hyper, "evaluation": EVALUATION, "profile_settings": settings}
+    record = build_record(
+        paper=METHOD_PAPER[method], method=method, split=split, n_bits=n_bits, profile=prof["name"],
+        metrics=metrics, query_codes=query_codes, db_codes=db_codes, query_labels=ds.labels[split.query],
+        db_labels=ds.labels[split.database], hyperparameters=hyper, environment=run_environment(used_device),
+        timings=timings, features=features, training=training)
+    if write:
+        record["_path"] = str(write_record(record, results_dir))
+    return record

@@ -1,0 +1,38 @@
+"""Run profiles: the grid and the settings of each profile, one small TOML file each.
+
+- ``smoke``: every notebook on the embedded ``digits`` data, a few epochs; minutes on a CPU (CI).
+- ``reduced``: the papers' protocols and splits with shorter training, for CPU-only machines.
+- ``full``: the papers' protocols with the full training schedules (GPU runners).
+"""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+__all__ = ["load_profile", "PROFILE_NAMES", "method_settings"]
+
+_HERE = Path(__file__).resolve().parent
+PROFILE_NAMES = tuple(sorted(p.stem for p in _HERE.glob("*.toml")))
+
+
+def load_profile(name: str) -> dict:
+    """Parse ``hashlib_core/profiles/<name>.toml``; unknown names list the valid ones."""
+    path = _HERE / f"{name}.toml"
+    if not path.is_file():
+        raise ValueError(f"unknown profile {name!r}; valid profiles: {', '.join(PROFILE_NAMES)}")
+    with open(path, "rb") as f:
+        profile = tomllib.load(f)
+    profile.setdefault("name", name)
+    return profile
+
+
+def method_settings(profile: dict, method: str, dataset: str | None = None) -> dict:
+    """Training settings for ``method``: the profile's ``[train]`` defaults, then ``[train.<method>]``,
+    then ``[train.<method>.<dataset>]`` overrides."""
+    train = profile.get("train", {})
+    settings = {k: v for k, v in train.items() if not isinstance(v, dict)}
+    per_method = train.get(method, {})
+    settings.update({k: v for k, v in per_method.items() if not isinstance(v, dict)})
+    if dataset is not None:
+        settings.update(per_method.get(dataset, {}))
+    return settings

@@ -1,0 +1,157 @@
+"""Tables for the book: our results (mean ± std over seeds) beside the papers' numbers."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from hashlib_core.papers import paper_numbers
+from hashlib_core.results.summary import aggregate, summary_rows
+
+__all__ = ["comparison_rows", "comparison_table", "deviations", "metrics_table", "GAP_TO_EXPLAIN",
+           "CHAPTER_SETTINGS", "ALL_SETTINGS", "show_comparison", "describe_run", "inventory", "gap_notes"]
+
+#: gaps larger than this are explained in the book (issue: reproduce the papers' tables)
+GAP_TO_EXPLAIN = 0.03
+
+
+def deviations(variant: str, method: str, features: str | None = None) -> str:
+    """What differs from the paper's setting, in words (shown beside every comparison)."""
+    notes = []
+    if variant == "cifar10-jpeg":
+        notes.append("CIFAR-10 JPEG copy (q75), not the original pixels")
+    if method in ("nin-latent", "dlbhc", "ssdh"):
+        notes.append("trained from scratch: no ImageNet-pretrained AlexNet here")
+    if features == "gist":
+        notes.append("our GIST implementation (32x32 input)")
+    return "; ".join(notes)
+
+
+def comparison_rows(results_dir: str | os.PathLike, profile: str, dataset: str, protocol: str,
+                    metric: str = "map@all", paper: str | None = None) -> list[dict]:
+    """One row per (method, n_bits): ours (mean, std, n seeds) and the paper's figure when there is one."""
+    rows = [r for r in summary_rows(results_dir, profile) if r["dataset"] == dataset and r["protocol"] == protocol
+            and (paper is None or r["paper"] == paper)] if Path(results_dir, profile).is_dir() else []
+    ours = {(a["method"], a["n_bits"]): a for a in aggregate(rows, metric)}
+    published = {(p.method, p.n_bits): p for p in paper_numbers(paper=paper, dataset=dataset, protocol=protocol,
+                                                                  metric=metric)}
+    out = []
+    for key in sorted(set(ours) | set(published), key=lambda k: (k[0], k[1])):
+        a, p = ours.get(key), published.get(key)
+        row = {"method": key[0], "n_bits": key[1], "paper": p.value if p else None,
+               "ours_mean": a["mean"] if a else None, "ours_std": a["std"] if a else None,
+               "n_seeds": a["n_seeds"] if a else 0, "source": p.source if p else "",
+               "setting": (p.setting if p else ""),
+               "deviations": deviations(a["variant"], key[0], a["features"]) if a else ""}
+        row["difference"] = (row["ours_mean"] - row["paper"]) if a and p else None
+        row["explain"] = row["difference"] is not None and abs(row["difference"]) > GAP_TO_EXPLAIN
+        out.append(row)
+    return out
+
+
+def comparison_table(results_dir, profile: str, dataset: str, protocol: str, metric: str = "map@all",
+                     paper: str | None = None):
+    """:func:`comparison_rows` as a formatted pandas DataFrame (``ours`` as ``mean ± std (n)``)."""
+    import pandas as pd
+
+    rows = comparison_rows(results_dir, profile, dataset, protocol, metric, paper)
+    fmt = lambda v: "" if v is None else f"{v:.3f}"
+    table = pd.DataFrame([{
+        "method": r["method"], "bits": r["n_bits"], f"paper {metric}": fmt(r["paper"]),
+        f"ours {metric}": "" if r["ours_mean"] is None else f"{r['ours_mean']:.3f} ± {r['ours_std']:.3f} ({r['n_seeds']})",
+        "difference": "" if r["difference"] is None else f"{r['difference']:+.3f}",
+        "deviations from the paper": r["deviations"] or r["setting"],
+    } for r in rows])
+    return table
+
+
+def metrics_table(record: dict):
+    """The scalar metrics of one record as a one-column DataFrame."""
+    import pandas as pd
+
+    metrics = {k: v for k, v in record["metrics"].items() if isinstance(v, (int, float))}
+    return pd.DataFrame({"value": metrics}).rename_axis("metric")
+
+
+#: the (dataset, protocol, metric) settings each chapter compares with its paper
+CHAPTER_SETTINGS = {
+    "dnnh": [("cifar10", "cnnh", "map@all"), ("mnist", "cnnh", "map@all")],
+    "mu-liu": [("mnist", "cnnh", "map@all"), ("cifar10", "cnnh", "map@all")],
+    "nin-latent": [("cifar10", "dlbhc", "map@1000"), ("cifar10", "cnnh", "map@all"), ("mnist", "cnnh", "map@all")],
+    "ssdh": [("cifar10", "dlbhc", "map@all"), ("cifar10", "dlbhc", "accuracy"), ("cifar10", "cnnh", "map@all"),
+             ("mnist", "cnnh", "map@all")],
+    "baselines": [("mnist", "cnnh", "map@all"), ("cifar10", "cnnh", "map@all")],
+}
+
+
+def show_comparison(paper: str | None, results_dir, profile: str, settings=None) -> int:
+    """Display, for each of the chapter's settings, the mAP-vs-bits figure and the comparison table.
+
+    Returns the number of settings that had at least one of our records; says so when none.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import Markdown, display
+
+    from hashlib_core.plots import plot_map_vs_bits
+
+    shown = 0
+    for dataset, protocol, metric in settings or CHAPTER_SETTINGS[paper or "baselines"]:
+        rows = comparison_rows(results_dir, profile, dataset, protocol, metric, paper)
+        have_ours = any(r["ours_mean"] is not None for r in rows)
+        display(Markdown(f"**{dataset} / {protocol} — {metric}** ({profile} profile records in "
+                         f"`{os.path.basename(os.path.abspath(results_dir))}/`)"))
+        if not have_ours:
+            display(Markdown(f"*No {profile}-profile record for this setting yet: only the paper's numbers "
+                             "are shown. Run `python -m hashlib_core reproduce --profile "
+                             f"{profile}` to produce them.*"))
+        if rows:
+            if have_ours and metric != "accuracy":
+                plot_map_vs_bits(results_dir, profile, dataset, protocol, metric, paper)
+                plt.show()
+            display(comparison_table(results_dir, profile, dataset, protocol, metric, paper))
+        shown += have_ours
+    return shown
+
+
+def describe_run(record: dict) -> str:
+    """One paragraph: what ran, where, how long, on which data copy."""
+    env, t = record["environment"], record["timings"]
+    split = record["split"]
+    return (f"{record['method']} on {record['variant']} ({record['protocol']} protocol: {split['n_query']} queries, "
+            f"{split['n_train']} training, {split['n_database']} database; split digest {split['digest']}), "
+            f"{record['n_bits']} bits, seed {record['seed']}, {record['profile']} profile. "
+            f"Ran on {env['device']} in {t.get('total_s', float('nan')):.1f} s with torch {env['torch']}, "
+            f"commit {str(env.get('commit'))[:10]}{' (modified)' if env.get('dirty') else ''}.")
+
+
+#: every (dataset, protocol, metric) setting of the comparison chapter, de-duplicated in order
+ALL_SETTINGS = list(dict.fromkeys(s for settings in CHAPTER_SETTINGS.values() for s in settings))
+
+
+def inventory(results_dir, profile: str):
+    """How many records of ``profile`` there are per (dataset variant, protocol, method), and what ran them."""
+    import pandas as pd
+
+    rows = summary_rows(results_dir, profile) if Path(results_dir, profile).is_dir() else []
+    if not rows:
+        return pd.DataFrame({"note": [f"no {profile}-profile records under {results_dir}"]})
+    frame = pd.DataFrame(rows)
+    return (frame.groupby(["variant", "protocol", "method"])
+            .agg(records=("seed", "size"), bits=("n_bits", lambda b: " ".join(map(str, sorted(set(b))))),
+                 seeds=("seed", lambda s: len(set(s))), device=("device", "first"),
+                 hours=("wall_time_s", lambda t: round(sum(x or 0 for x in t) / 3600, 2)))
+            .reset_index())
+
+
+def gap_notes(results_dir, profile: str, threshold: float = GAP_TO_EXPLAIN):
+    """A Markdown list of every comparison whose gap to the paper exceeds ``threshold``, with its reasons."""
+    from IPython.display import Markdown
+
+    lines = []
+    for dataset, protocol, metric in ALL_SETTINGS:
+        for row in comparison_rows(results_dir, profile, dataset, protocol, metric):
+            if row["difference"] is not None and abs(row["difference"]) > threshold:
+                reasons = row["deviations"] or "unexplained: no known deviation from the paper's setting"
+                lines.append(f"- **{row['method']}**, {dataset}/{protocol}, {row['n_bits']} bits, {metric}: ours "
+                             f"{row['ours_mean']:.3f} ± {row['ours_std']:.3f} vs paper {row['paper']:.3f} "
+                             f"({row['difference']:+.3f}). Known deviations: {reasons}.")
+    return Markdown("\n".join(lines) if lines else f"No gap larger than {threshold} among the {profile} records.")

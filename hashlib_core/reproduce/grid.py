@@ -1,0 +1,81 @@
+"""Expand a profile's grid (notebook × method × dataset/protocol × bits × seed) into cells."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from hashlib_core.io import repo_root
+from hashlib_core.profiles import load_profile
+
+__all__ = ["Cell", "expand_grid", "notebooks_dir", "results_dir_for"]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One papermill execution: a notebook and its scalar parameters."""
+
+    notebook: str
+    parameters: tuple[tuple[str, object], ...]
+    writes_record: bool
+    for_book: bool
+
+    @property
+    def params(self) -> dict:
+        return dict(self.parameters)
+
+    @property
+    def name(self) -> str:
+        p = self.params
+        if not self.writes_record:
+            return self.notebook
+        return f"{p['method']}-{p['dataset']}-{p['protocol']}-{p['n_bits']}b-seed{p['seed']}"
+
+    def output_path(self, executed_dir: Path) -> Path:
+        return Path(executed_dir) / self.notebook / f"{self.name}.ipynb"
+
+    def describe(self) -> dict:
+        return {**asdict(self), "parameters": self.params}
+
+
+def notebooks_dir() -> Path:
+    return repo_root() / "notebooks"
+
+
+def results_dir_for(profile: dict) -> Path:
+    """Where a profile's records go: ``results/`` (committed) or ``artifacts/results`` for smoke runs."""
+    return repo_root() / profile.get("results_dir", "results")
+
+
+def expand_grid(profile_name: str, *, only: list[str] | None = None, device: str = "auto") -> list[Cell]:
+    """All cells of a profile, in file order; ``only`` keeps the notebooks whose name contains any of its strings."""
+    profile = load_profile(profile_name)
+    results_dir = str(results_dir_for(profile))
+    cells: list[Cell] = []
+    for entry in profile.get("grid", []):
+        notebook = entry["notebook"]
+        if only and not any(s in notebook for s in only):
+            continue
+        common = {"profile": profile["name"], "device": device, "results_dir": results_dir,
+                  "comparison_dir": str(repo_root() / "results"),
+                  "results_profile": profile.get("results_profile", profile["name"])}
+        book_cell = entry.get("book", {})
+        if "methods" not in entry:
+            params = {**common, **entry.get("parameters", {})}
+            cells.append(Cell(notebook, tuple(sorted(params.items())), False, True))
+            continue
+        for method, (dataset, protocol), n_bits, seed in itertools.product(
+                entry["methods"], entry["datasets"], entry["bits"], entry["seeds"]):
+            params = {**common, "method": method, "dataset": dataset, "protocol": protocol,
+                      "n_bits": n_bits, "seed": seed}
+            for_book = all(params.get(k) == v for k, v in book_cell.items()) if book_cell else False
+            cells.append(Cell(notebook, tuple(sorted(params.items())), True, for_book))
+    # a notebook with no explicit book cell shows its first cell in the book
+    seen_book = {c.notebook for c in cells if c.for_book}
+    fixed = []
+    for cell in cells:
+        if cell.notebook not in seen_book:
+            cell = Cell(cell.notebook, cell.parameters, cell.writes_record, True)
+            seen_book.add(cell.notebook)
+        fixed.append(cell)
+    return fixed

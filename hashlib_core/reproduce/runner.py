@@ -1,0 +1,103 @@
+"""Execute a profile's grid with papermill: resumable, parallel, failures summarised at the end.
+
+Each cell executes one parameterized notebook; the notebook itself writes the cell's result
+record through :func:`hashlib_core.experiment.run_experiment` (atomically). An executed
+notebook is written to a temporary name and renamed only when the execution succeeded, so a
+cell counts as done exactly when ``<executed_dir>/<notebook>/<cell>.ipynb`` exists; a failed
+one is kept as ``<cell>.failed.ipynb`` for inspection and never leaves a record behind.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from hashlib_core.io import atomic_write_text, repo_root
+from hashlib_core.reproduce.grid import Cell, expand_grid, notebooks_dir
+
+__all__ = ["run_grid", "execute_cell", "CellOutcome", "default_executed_dir"]
+
+
+@dataclass
+class CellOutcome:
+    cell: Cell
+    status: str  # "done", "skipped", "failed"
+    seconds: float
+    error: str = ""
+    output: str = ""
+
+
+def default_executed_dir(profile: str) -> Path:
+    return repo_root() / "artifacts" / "executed" / profile
+
+
+def execute_cell(cell: Cell, executed_dir: str | os.PathLike, gpu: str | None = None,
+                 timeout_s: int | None = None) -> CellOutcome:
+    """Run one cell with papermill; return its outcome (never raises for a failing notebook)."""
+    import papermill
+
+    if gpu is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = gpu
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    out = cell.output_path(Path(executed_dir))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.stem}.running.ipynb")
+    failed = out.with_name(f"{out.stem}.failed.ipynb")
+    source = notebooks_dir() / f"{cell.notebook}.ipynb"
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(str(source), str(tmp), parameters=cell.params, kernel_name="python3",
+                                   progress_bar=False, cwd=str(notebooks_dir()), execution_timeout=timeout_s)
+    except Exception as exc:  # papermill's execution error, a dead kernel, a timeout …
+        if tmp.exists():
+            os.replace(tmp, failed)
+        message = str(exc).strip().splitlines()
+        summary = next((line for line in reversed(message) if line.strip()), repr(exc))
+        return CellOutcome(cell, "failed", time.perf_counter() - start, summary[:500], str(failed))
+    os.replace(tmp, out)
+    if failed.exists():
+        failed.unlink()
+    return CellOutcome(cell, "done", time.perf_counter() - start, output=str(out))
+
+
+def run_grid(profile: str, *, jobs: int = 1, gpus: list[str] | None = None, force: bool = False,
+             only: list[str] | None = None, device: str = "auto", executed_dir: str | os.PathLike | None = None,
+             timeout_s: int | None = None, dry_run: bool = False) -> list[CellOutcome]:
+    """Execute every cell of ``profile`` not done yet; ``jobs`` processes (round-robin over ``gpus``)."""
+    from tqdm.auto import tqdm
+
+    executed = Path(executed_dir) if executed_dir else default_executed_dir(profile)
+    cells = expand_grid(profile, only=only, device=device)
+    todo, outcomes = [], []
+    for cell in cells:
+        if not force and cell.output_path(executed).exists():
+            outcomes.append(CellOutcome(cell, "skipped", 0.0, output=str(cell.output_path(executed))))
+        else:
+            todo.append(cell)
+    if dry_run:
+        return outcomes + [CellOutcome(c, "pending", 0.0) for c in todo]
+    bar = tqdm(total=len(todo), desc=f"reproduce {profile}", unit="cell", disable=not todo)
+    if jobs <= 1:
+        for cell in todo:
+            bar.set_postfix_str(cell.name)
+            outcomes.append(execute_cell(cell, executed, gpus[0] if gpus else None, timeout_s))
+            bar.update()
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(execute_cell, cell, executed, gpus[i % len(gpus)] if gpus else None,
+                                   timeout_s): cell for i, cell in enumerate(todo)}
+            for future in as_completed(futures):
+                try:
+                    outcomes.append(future.result())
+                except Exception:  # a worker died: report it, keep the others
+                    outcomes.append(CellOutcome(futures[future], "failed", 0.0, traceback.format_exc(limit=2)))
+                bar.update()
+    bar.close()
+    manifest = [{"cell": o.cell.describe(), "status": o.status, "seconds": round(o.seconds, 2),
+                 "error": o.error, "output": o.output} for o in outcomes]
+    atomic_write_text(executed / "manifest.json", json.dumps(manifest, indent=1) + "\n")
+    return outcomes

@@ -1,0 +1,67 @@
+"""Where and with what a run was made: git commit, library versions, hardware."""
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+import subprocess
+from functools import lru_cache
+
+from hashlib_core.io import repo_root
+
+__all__ = ["run_environment", "git_commit", "device_name"]
+
+
+@lru_cache(maxsize=1)
+def git_commit() -> dict:
+    """The checkout's commit and whether tracked files were modified (``unknown`` outside git)."""
+    root = repo_root()
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                                text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip() != ""
+        return {"commit": commit, "dirty": dirty}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": "unknown", "dirty": None}
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def device_name(device: str | None = None) -> str:
+    """A human-readable name of the compute device (GPU model, or the CPU model and core count)."""
+    import os
+
+    import torch
+
+    if device is not None and str(device).startswith("cuda") and torch.cuda.is_available():
+        return torch.cuda.get_device_name(torch.device(device))
+    return f"CPU: {_cpu_model()} ({os.cpu_count()} cores, {torch.get_num_threads()} torch threads)"
+
+
+def run_environment(device: str | None = None) -> dict:
+    """Everything a record needs to say where it came from."""
+    import numpy
+    import torch
+
+    import hashlib_core
+
+    return {
+        **git_commit(),
+        "hashlib_core": hashlib_core.__version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "device": device_name(device),
+        "cuda": torch.version.cuda if torch.cuda.is_available() else None,
+        "platform": platform.platform(),
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
