@@ -47,10 +47,14 @@ def results_dir_for(profile: dict) -> Path:
     return repo_root() / profile.get("results_dir", "results")
 
 
-def expand_grid(profile_name: str, *, only: list[str] | None = None, device: str = "auto") -> list[Cell]:
-    """All cells of a profile, in file order; ``only`` keeps the notebooks whose name contains any of its strings."""
+def expand_grid(profile_name: str, *, only: list[str] | None = None, device: str = "auto",
+                results_dir: str | Path | None = None) -> list[Cell]:
+    """All cells of a profile, in file order; ``only`` keeps the notebooks whose name contains any of its strings.
+
+    ``results_dir`` overrides where the cells write their records (the profile's own folder by default).
+    """
     profile = load_profile(profile_name)
-    results_dir = str(results_dir_for(profile))
+    results_dir = str(Path(results_dir).resolve()) if results_dir else str(results_dir_for(profile))
     cells: list[Cell] = []
     for entry in profile.get("grid", []):
         notebook = entry["notebook"]

@@ -66,12 +66,13 @@ def execute_cell(cell: Cell, executed_dir: str | os.PathLike, gpu: str | None = 
 
 def run_grid(profile: str, *, jobs: int = 1, gpus: list[str] | None = None, force: bool = False,
              only: list[str] | None = None, device: str = "auto", executed_dir: str | os.PathLike | None = None,
-             timeout_s: int | None = None, dry_run: bool = False) -> list[CellOutcome]:
+             timeout_s: int | None = None, dry_run: bool = False,
+             results_dir: str | os.PathLike | None = None) -> list[CellOutcome]:
     """Execute every cell of ``profile`` not done yet; ``jobs`` processes (round-robin over ``gpus``)."""
     from tqdm.auto import tqdm
 
     executed = Path(executed_dir) if executed_dir else default_executed_dir(profile)
-    cells = expand_grid(profile, only=only, device=device)
+    cells = expand_grid(profile, only=only, device=device, results_dir=results_dir)
     todo, outcomes = [], []
     for cell in cells:
         if not force and cell.output_path(executed).exists():
