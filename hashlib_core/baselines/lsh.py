@@ -1,0 +1,28 @@
+"""Locality-sensitive hashing with random hyperplanes (Charikar 2002) on centred data."""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from hashlib_core.baselines.base import HashingEstimator
+
+__all__ = ["LSH"]
+
+
+class LSH(HashingEstimator):
+    """``b = [W^T (x - mean) > 0]`` with ``W`` i.i.d. standard Gaussian ``(n_features, n_bits)``.
+
+    Attributes: ``mean_`` ``(n_features,)``, ``projection_`` ``(n_features, n_bits)``.
+    """
+
+    def __init__(self, n_bits: int = 32, random_state=None):
+        self.n_bits = n_bits
+        self.random_state = random_state
+
+    def _fit(self, X, y):
+        rng = check_random_state(self.random_state)
+        self.mean_ = X.mean(axis=0)
+        self.projection_ = rng.standard_normal((X.shape[1], self.n_bits))
+
+    def _project(self, X):
+        return (X - self.mean_) @ self.projection_
