@@ -113,7 +113,8 @@ def run_experiment(method: str, dataset: str, protocol: str, n_bits: int, seed: 
     _validate(method, n_bits, seed)
     prof = load_profile(profile)
     ds = load_dataset(dataset, data_dir=data_dir)
-    settings = {**method_settings(prof, method, ds.name), **overrides}
+    section = "baselines" if method in BASELINES else "train"
+    settings = {**method_settings(prof, method, ds.name, section), **overrides}
     split_sizes = prof.get("split", {}).get(protocol, {})
     split = make_split(ds, protocol, seed=seed, **split_sizes)
     start = time.perf_counter()

@@ -26,10 +26,10 @@ def load_profile(name: str) -> dict:
     return profile
 
 
-def method_settings(profile: dict, method: str, dataset: str | None = None) -> dict:
-    """Training settings for ``method``: the profile's ``[train]`` defaults, then ``[train.<method>]``,
-    then ``[train.<method>.<dataset>]`` overrides."""
-    train = profile.get("train", {})
+def method_settings(profile: dict, method: str, dataset: str | None = None, section: str = "train") -> dict:
+    """Settings for ``method``: the profile's ``[<section>]`` defaults, then ``[<section>.<method>]``,
+    then ``[<section>.<method>.<dataset>]`` overrides (``section`` is ``train`` or ``baselines``)."""
+    train = profile.get(section, {})
     settings = {k: v for k, v in train.items() if not isinstance(v, dict)}
     per_method = train.get(method, {})
     settings.update({k: v for k, v in per_method.items() if not isinstance(v, dict)})
