@@ -43,7 +43,7 @@ def _reproduce(args: argparse.Namespace) -> int:
 
     outcomes = run_grid(args.profile, jobs=args.jobs, gpus=args.gpus.split(",") if args.gpus else None,
                         force=args.force, only=args.only, device=args.device, timeout_s=args.timeout,
-                        dry_run=args.dry_run)
+                        dry_run=args.dry_run, direct=args.direct)
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
@@ -108,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto")
     p.add_argument("--timeout", type=int, default=None, help="seconds per notebook cell")
     p.add_argument("--dry-run", action="store_true")
+    p.add_argument("--direct", action="store_true",
+                   help="run record cells not shown in the book in-process, without a notebook")
     p.set_defaults(func=_reproduce)
 
     p = sub.add_parser("summary", help="regenerate results/summary.csv from the records")

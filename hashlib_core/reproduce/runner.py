@@ -64,24 +64,58 @@ def execute_cell(cell: Cell, executed_dir: str | os.PathLike, gpu: str | None = 
     return CellOutcome(cell, "done", time.perf_counter() - start, output=str(out))
 
 
+def _record_exists(cell: Cell) -> bool:
+    p = cell.params
+    root = Path(p["results_dir"]) / p["profile"]
+    pattern = f"{p['dataset']}*-{p['protocol']}/{p['method']}-{p['n_bits']}b-seed{p['seed']}.json"
+    return any(root.glob(pattern))
+
+
+def run_direct(cell: Cell) -> CellOutcome:
+    """Run a record cell in this process (same code path as its notebook, without the notebook)."""
+    from hashlib_core.experiment import run_experiment
+
+    p = cell.params
+    start = time.perf_counter()
+    try:
+        record = run_experiment(p["method"], p["dataset"], p["protocol"], n_bits=p["n_bits"], seed=p["seed"],
+                                profile=p["profile"], device=p["device"], results_dir=p["results_dir"])
+    except Exception as exc:
+        return CellOutcome(cell, "failed", time.perf_counter() - start, f"{type(exc).__name__}: {exc}"[:500])
+    return CellOutcome(cell, "done", time.perf_counter() - start, output=record["_path"])
+
+
 def run_grid(profile: str, *, jobs: int = 1, gpus: list[str] | None = None, force: bool = False,
              only: list[str] | None = None, device: str = "auto", executed_dir: str | os.PathLike | None = None,
              timeout_s: int | None = None, dry_run: bool = False,
-             results_dir: str | os.PathLike | None = None) -> list[CellOutcome]:
-    """Execute every cell of ``profile`` not done yet; ``jobs`` processes (round-robin over ``gpus``)."""
+             results_dir: str | os.PathLike | None = None, direct: bool = False) -> list[CellOutcome]:
+    """Execute every cell of ``profile`` not done yet; ``jobs`` processes (round-robin over ``gpus``).
+
+    With ``direct``, record cells that are not shown in the book run in-process through
+    :func:`~hashlib_core.experiment.run_experiment` (no notebook, no kernel start-up); the book's
+    cells still execute their notebooks.
+    """
     from tqdm.auto import tqdm
 
     executed = Path(executed_dir) if executed_dir else default_executed_dir(profile)
     cells = expand_grid(profile, only=only, device=device, results_dir=results_dir)
     todo, outcomes = [], []
     for cell in cells:
-        if not force and cell.output_path(executed).exists():
+        as_direct = direct and cell.writes_record and not cell.for_book
+        done = _record_exists(cell) if as_direct else cell.output_path(executed).exists()
+        if not force and done:
             outcomes.append(CellOutcome(cell, "skipped", 0.0, output=str(cell.output_path(executed))))
         else:
             todo.append(cell)
     if dry_run:
         return outcomes + [CellOutcome(c, "pending", 0.0) for c in todo]
     bar = tqdm(total=len(todo), desc=f"reproduce {profile}", unit="cell", disable=not todo)
+    if direct:
+        for cell in [c for c in todo if c.writes_record and not c.for_book]:
+            bar.set_postfix_str(cell.name)
+            outcomes.append(run_direct(cell))
+            bar.update()
+        todo = [c for c in todo if not (c.writes_record and not c.for_book)]
     if jobs <= 1:
         for cell in todo:
             bar.set_postfix_str(cell.name)
