@@ -1,83 +1,102 @@
-"""Hamming distances and a faiss-like exact ``search``.
+"""Hamming distances and a faiss-like exact ``search`` (ties broken by database index).
 
-Distances use the ±1 matrix-product identity ``d_H = (n_bits - s_q·s_db) / 2`` with
-``s = 2b - 1``: one GEMM, the fastest route on both CPU (float32) and GPU (float16 inputs,
-exact for up to 2048 bits since every partial sum is an integer of at most 2048).
+Distances come from the fused kernel (:mod:`hashlib_core.eval.kernel`): one int8 matrix product
+on CPU, float32 on CUDA, both exact.
 """
 from __future__ import annotations
 
+import numbers
+
 import torch
 
-from hashlib_core.eval.codes import as_tensor, to_bits, to_signs
+from hashlib_core.eval.codes import resolve_device, to_bits
+from hashlib_core.eval.histogram import engine_threads, parallel_map, query_chunks
+from hashlib_core.eval.kernel import HammingKernel
 
-__all__ = ["hamming_distance", "search", "signs_for", "distances_from_signs"]
+__all__ = ["hamming_distance", "search", "prepare_codes"]
 
-
-def _gemm_dtype(device: torch.device, n_bits: int) -> torch.dtype:
-    return torch.float16 if device.type == "cuda" and n_bits <= 2048 else torch.float32
-
-
-def signs_for(bits: torch.Tensor) -> torch.Tensor:
-    """{0,1} codes → ±1 matrix in the GEMM dtype for their device."""
-    return to_signs(bits, _gemm_dtype(bits.device, bits.shape[1]))
+#: entries of the (rows × n_db) work arrays of one search chunk
+SEARCH_BUDGET = 1 << 22
 
 
-def distances_from_signs(query_signs: torch.Tensor, db_signs: torch.Tensor) -> torch.Tensor:
-    """Integer Hamming distances ``(n_q, n_db)`` (int16) from ±1 matrices ``(n_q, n_bits)``, ``(n_db, n_bits)``."""
-    n_bits = query_signs.shape[1]
-    dots = query_signs @ db_signs.T
-    return ((n_bits - dots.float()) * 0.5).round_().to(torch.int16)
+def prepare_codes(query_codes, db_codes, device=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Validate a query/database pair → uint8 {0,1} ``(n_q, n_bits)``, ``(n_db, n_bits)`` on one device.
 
-
-def _check_pair(query_bits: torch.Tensor, db_bits: torch.Tensor) -> None:
+    Raises:
+        ValueError: non-binary codes, mismatched bit lengths, empty database.
+    """
+    device = resolve_device(device, query_codes, db_codes)
+    query_bits = to_bits(query_codes, "query codes", device)
+    db_bits = to_bits(db_codes, "database codes", device)
     if query_bits.shape[1] != db_bits.shape[1]:
         raise ValueError(f"query codes have {query_bits.shape[1]} bits, database codes have {db_bits.shape[1]}")
     if db_bits.shape[0] == 0:
         raise ValueError("the database is empty: at least one database code is needed")
+    return query_bits, db_bits
 
 
 def hamming_distance(query_codes, db_codes, device: torch.device | str | None = None) -> torch.Tensor:
-    """All pairwise Hamming distances ``(n_q, n_db)`` (int16) on ``device`` (default: the query's).
+    """All pairwise Hamming distances, int32 ``(n_q, n_db)``, on ``device`` (default: the inputs' device).
 
-    Codes are {0,1}, {-1,+1} or :class:`~hashlib_core.eval.codes.PackedCodes`. Memory is
-    ``n_q · n_db`` entries: use :func:`search` or :func:`hashlib_core.evaluate` for large sets.
+    Codes are {0,1}, {-1,+1} or :class:`~hashlib_core.eval.codes.PackedCodes`. The result has
+    ``n_q · n_db`` entries: for large sets use :func:`search` or :func:`hashlib_core.evaluate`.
     """
-    query_bits = to_bits(query_codes, "query codes", device)
-    db_bits = to_bits(db_codes, "database codes", query_bits.device)
-    _check_pair(query_bits, db_bits)
-    return distances_from_signs(signs_for(query_bits), signs_for(db_bits))
+    with engine_threads(resolve_device(device, query_codes, db_codes)):
+        query_bits, db_bits = prepare_codes(query_codes, db_codes, device)
+        kernel = HammingKernel(query_bits, db_bits)
+        out = torch.empty(query_bits.shape[0], db_bits.shape[0], dtype=torch.int32, device=query_bits.device)
+        rows = max(1, min(256, SEARCH_BUDGET // db_bits.shape[0]))
+
+        def work(item):
+            q0, q1 = item
+            kernel.keys(kernel.query_matrix(slice(q0, q1)), slice(q0, q1), slice(None), out=out[q0:q1])
+
+        for _ in parallel_map(work, query_chunks(query_bits.shape[0], rows), out.device, desc="distances"):
+            pass
+        return out
 
 
 def search(query_codes, db_codes, k: int, device: torch.device | str | None = None,
-           chunk_size: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+           chunk_size: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The ``k`` nearest database codes of each query, like ``faiss.IndexBinaryFlat.search``.
 
-    Returns ``(distances, indices)``, both int64 ``(n_q, min(k, n_db))``, on the query's device (or
-    ``device``). Ties are broken by database index (smaller first), so the result is deterministic.
+    Args:
+        query_codes: ``(n_q, n_bits)`` codes; db_codes: ``(n_db, n_bits)`` codes (any accepted format).
+        k: neighbours per query; ``k > n_db`` returns all ``n_db``.
+        device: where to compute and return (default: the inputs' device; numpy → CPU).
+
+    Returns:
+        ``(distances, indices)``, both int64 ``(n_q, min(k, n_db))``, sorted by distance and, among
+        equal distances, by database index (smaller first): deterministic (the tie order of
+        FAISS depends on its search mode).
 
     Raises:
         ValueError: ``k < 1``, mismatched bit lengths, empty database, non-binary codes.
     """
-    if not isinstance(k, int) or k < 1:
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
-    original_device = query_codes.device if isinstance(query_codes, torch.Tensor) else None
-    query_bits = to_bits(query_codes, "query codes", device)
-    db_bits = to_bits(db_codes, "database codes", query_bits.device)
-    _check_pair(query_bits, db_bits)
-    n_db = db_bits.shape[0]
+    with engine_threads(resolve_device(device, query_codes, db_codes)):
+        return _search(query_codes, db_codes, int(k), device, chunk_size)
+
+
+def _search(query_codes, db_codes, k: int, device, chunk_size) -> tuple[torch.Tensor, torch.Tensor]:
+    query_bits, db_bits = prepare_codes(query_codes, db_codes, device)
+    kernel = HammingKernel(query_bits, db_bits)
+    n_q, n_db = query_bits.shape[0], db_bits.shape[0]
     k = min(k, n_db)
-    db_signs = signs_for(db_bits)
-    index = torch.arange(n_db, device=db_bits.device, dtype=torch.int64)
-    out_d, out_i = [], []
-    for start in range(0, query_bits.shape[0], chunk_size):
-        dist = distances_from_signs(signs_for(query_bits[start:start + chunk_size]), db_signs)
-        key = dist.to(torch.int64) * n_db + index  # distance, then index: a total order
-        keys = torch.topk(key, k, dim=1, largest=False, sorted=True).values
-        out_d.append(keys // n_db)
-        out_i.append(keys % n_db)
-    distances = torch.cat(out_d) if out_d else torch.empty(0, k, dtype=torch.int64)
-    indices = torch.cat(out_i) if out_i else torch.empty(0, k, dtype=torch.int64)
-    target = device if device is not None else original_device
-    if target is not None:
-        distances, indices = distances.to(target), indices.to(target)
+    dev = query_bits.device
+    distances = torch.empty(n_q, k, dtype=torch.int64, device=dev)
+    indices = torch.empty(n_q, k, dtype=torch.int64, device=dev)
+    rows = max(1, min(chunk_size or 256, SEARCH_BUDGET // n_db))
+    index = torch.arange(n_db, device=dev, dtype=torch.int64)
+
+    def work(item):
+        q0, q1 = item
+        dist = kernel.keys(kernel.query_matrix(slice(q0, q1)), slice(q0, q1), slice(None))
+        key = dist.to(torch.int64).mul_(n_db).add_(index)  # distance, then index: a total order
+        return torch.topk(key, k, dim=1, largest=False, sorted=True).values
+
+    for (q0, q1), keys in parallel_map(work, query_chunks(n_q, rows), dev, desc="search"):
+        distances[q0:q1] = torch.div(keys, n_db, rounding_mode="floor")
+        indices[q0:q1] = keys - distances[q0:q1] * n_db
     return distances, indices

@@ -1,141 +1,187 @@
-"""Ranking metrics from per-distance counts (tie-aware expectations) or from an explicit order.
+"""Ranking metrics from per-distance counts, exact under the tie-aware expectation.
 
-Notation, per query: ``n[d]`` database items and ``r[d]`` relevant ones at Hamming distance ``d``;
-``N_b``, ``R_b`` the items and relevant items at smaller distances; ``R`` all relevant items.
+Notation, per query: ``n[d]`` database items and ``r[d]`` relevant ones at Hamming distance
+``d``; ``N_b``, ``R_b`` the items and relevant items at smaller distances; ``R`` all relevant.
 
-**Tie-aware expected AP** (``ties="expected"``): items at equal distance are in uniformly random
-order. For a tie group, the expected sum of precisions at its relevant items that fall in its
-first ``m`` positions is (McSherry & Najork, ECIR 2008, generalised to a cut-off)::
+**Tie-aware expected AP** (``ties="expected"``): the items at one distance come in uniformly
+random order (every order equally likely, independently per distance). The expected sum of
+precisions at the relevant items among the first ``m`` positions of a tie group is
+(McSherry & Najork, ECIR 2008, extended to a cut inside the group)::
 
-    C(m) = (r/n) * [ (R_b + 1) * ΔH_m  +  (r-1)/(n-1) * (m - (N_b + 1) * ΔH_m) ],
-    ΔH_m = H(N_b + m) - H(N_b)     (H = harmonic numbers, via digamma)
+    C(m) = (r/n) * [ (R_b + 1) * ΔH  +  (r-1)/(n-1) * G ],
+    ΔH = Σ_{k=1..m} 1/(N_b + k),      G = Σ_{k=1..m} (k-1)/(N_b + k) = m - (N_b + 1) ΔH,
 
-because position k of the group is relevant with probability r/n and, given that, holds
-``1 + (k-1)(r-1)/(n-1)`` relevant items of the group in expectation up to itself.
+since position ``k`` of the group is relevant with probability ``r/n`` and, given that, holds
+``1 + (k-1)(r-1)/(n-1)`` relevant items of the group up to and including itself. ``ΔH`` is a
+digamma difference, evaluated without cancellation (direct sum below 64, asymptotic series
+above) so that it keeps float64 relative precision even a million items down the ranking.
 
-**Index order** (``ties="index"``): items sorted by (distance, database index); AP from the
-explicit ranking.
+AP@K with ``denominator="retrieved"`` divides by the (random) number of relevant items in the
+top K; its expectation conditions on ``J``, the relevant items of the group cut by position K
+that fall inside the cut (hypergeometric), computed exactly from the pmf.
 """
 from __future__ import annotations
 
 import torch
 
-__all__ = ["expected_ap", "expected_ap_at_k", "expected_relevant_in_top", "ap_from_order",
-           "precision_within_radius", "pr_curve_by_radius"]
+__all__ = ["harmonic_diff", "expected_ap", "expected_ap_at_k", "expected_hits_at", "precision_within_radius",
+           "pr_curve_by_radius"]
+
+_ASYMPTOTIC_FROM = 64.0
 
 
-def _harmonic_diff(start: torch.Tensor, length: torch.Tensor) -> torch.Tensor:
-    """H(start + length) - H(start), float64."""
-    return torch.digamma(start + length + 1) - torch.digamma(start + 1)
+def _harmonic_series(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
+    """ψ(x + m) - ψ(x) for x >= 64: log1p plus Bernoulli terms up to x⁻⁸ (truncation < 1e-17 relative)."""
+    y = x + m
+    ix2, iy2 = 1.0 / (x * x), 1.0 / (y * y)
+    return (torch.log1p(m / x) + m / (2.0 * x * y)
+            + (ix2 - iy2) / 12.0 - (ix2 ** 2 - iy2 ** 2) / 120.0
+            + (ix2 ** 3 - iy2 ** 3) / 252.0 - (ix2 ** 4 - iy2 ** 4) / 240.0)
 
 
-def _group_terms(total: torch.Tensor, relevant: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
-    """C(m) for every (query, distance) group; ``m`` positions of each group inside the cut."""
-    n = total.double()
-    r = relevant.double()
-    n_before = torch.cumsum(n, 1) - n
-    r_before = torch.cumsum(r, 1) - r
-    dh = _harmonic_diff(n_before, m)
+def harmonic_diff(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
+    """``Σ_{k=0}^{m-1} 1 / (x + k) = ψ(x + m) - ψ(x)`` for float64 integers ``x >= 1``, ``m >= 0`` (elementwise).
+
+    Terms with ``x + k < 64`` are summed directly, the rest through an asymptotic expansion of the
+    digamma difference (log1p form), so no two nearly equal digamma values are ever subtracted:
+    the result keeps float64 relative precision (~1e-15) even a million items down a ranking.
+    """
+    x, m = torch.broadcast_tensors(x.double(), m.double())
+    head = (_ASYMPTOTIC_FROM - x).clamp(min=0).minimum(m)  # terms below 64, summed directly
+    out = torch.zeros_like(x)
+    small = head > 0
+    if bool(small.any()):
+        xs, hs = x[small], head[small]
+        k = torch.arange(int(_ASYMPTOTIC_FROM), device=x.device, dtype=torch.float64)
+        terms = torch.where(k < hs.unsqueeze(1), 1.0 / (xs.unsqueeze(1) + k), torch.zeros((), dtype=torch.float64,
+                                                                                         device=x.device))
+        out[small] = terms.sum(1)
+    tail = m - head
+    rest = _harmonic_series((x + head).clamp(min=_ASYMPTOTIC_FROM), tail)
+    return out + torch.where(tail > 0, rest, torch.zeros_like(rest))
+
+
+def _prefix(values: torch.Tensor) -> torch.Tensor:
+    """Exclusive cumulative sum along the distance axis (float64)."""
+    v = values.double()
+    return torch.cumsum(v, 1) - v
+
+
+def _group_sums(n: torch.Tensor, r: torch.Tensor, m: torch.Tensor, n_before: torch.Tensor,
+                r_before: torch.Tensor) -> torch.Tensor:
+    """``C(m)`` elementwise: expected sum of precisions at relevant items in the first ``m`` of a group."""
+    dh = harmonic_diff(n_before + 1, m)
+    g = m - (n_before + 1) * dh
     ratio = torch.where(n > 1, (r - 1) / (n - 1).clamp(min=1), torch.zeros_like(n))
-    terms = (r / n.clamp(min=1)) * ((r_before + 1) * dh + ratio * (m - (n_before + 1) * dh))
-    return torch.where((n > 0) & (m > 0), terms, torch.zeros_like(terms))
+    terms = (r / n.clamp(min=1)) * ((r_before + 1) * dh + ratio * g)
+    return torch.where((n > 0) & (m > 0) & (r > 0), terms, torch.zeros_like(terms))
 
 
 def expected_ap(total: torch.Tensor, relevant: torch.Tensor) -> torch.Tensor:
-    """Tie-aware expected AP over the full ranking, ``(n_q,)`` float64 (0 where a query has no relevant item)."""
-    terms = _group_terms(total, relevant, total.double())
-    n_rel = relevant.sum(1).double()
+    """Tie-aware expected AP over the whole ranking, float64 ``(n_q,)``; 0 for a query without relevant items.
+
+    Args:
+        total, relevant: int64 ``(n_q, n_bits + 1)`` counts per distance.
+    """
+    n, r = total.double(), relevant.double()
+    terms = _group_sums(n, r, n, _prefix(n), _prefix(r))
+    n_rel = r.sum(1)
     return torch.where(n_rel > 0, terms.sum(1) / n_rel.clamp(min=1), torch.zeros_like(n_rel))
 
 
-def _positions_inside(total: torch.Tensor, k: int) -> torch.Tensor:
+def _inside(total: torch.Tensor, k: int) -> torch.Tensor:
+    """Positions of each group inside the top ``k``, float64 ``(n_q, W)``."""
     n = total.double()
-    n_before = torch.cumsum(n, 1) - n
-    return (k - n_before).clamp(min=0).minimum(n)
+    return (k - _prefix(n)).clamp(min=0).minimum(n)
 
 
-def expected_relevant_in_top(total: torch.Tensor, relevant: torch.Tensor, k: int) -> torch.Tensor:
-    """Expected number of relevant items among the first ``k`` ranked, ``(n_q,)`` float64."""
-    m = _positions_inside(total, k)
+def expected_hits_at(total: torch.Tensor, relevant: torch.Tensor, k: int) -> torch.Tensor:
+    """Expected number of relevant items among the first ``k`` ranked, float64 ``(n_q,)``."""
+    m = _inside(total, k)
     return (relevant.double() * m / total.double().clamp(min=1)).sum(1)
 
 
-def _log_choose(n: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-    return torch.lgamma(n + 1) - torch.lgamma(k + 1) - torch.lgamma(n - k + 1)
+def _hypergeometric(n: torch.Tensor, r: torch.Tensor, m: torch.Tensor, j_max: int) -> torch.Tensor:
+    """pmf of J ~ Hypergeometric(population n, successes r, draws m) on ``j = 0..j_max``, ``(rows, j_max+1)``.
 
-
-def expected_ap_at_k(total: torch.Tensor, relevant: torch.Tensor, k: int, denominator: str) -> torch.Tensor:
-    """Tie-aware expected AP@k, ``(n_q,)`` float64.
-
-    ``denominator="min"``: divide by min(k, R) (a constant, so the expectation is linear).
-    ``denominator="retrieved"``: divide by the number of relevant items in the top k, which is
-    random when the cut-off splits a tie group; the exact expectation conditions on J, the number
-    of relevant items of that group inside the cut (hypergeometric), and is 0 when none is retrieved.
+    From the ratio P(j+1)/P(j) = (r-j)(m-j) / ((j+1)(n-r-m+j+1)) in log space, then normalised.
     """
-    m = _positions_inside(total, k)
-    terms = _group_terms(total, relevant, m)
-    n_rel = relevant.sum(1).double()
+    j = torch.arange(j_max + 1, device=n.device, dtype=torch.float64).unsqueeze(0)
+    n, r, m = n.unsqueeze(1), r.unsqueeze(1), m.unsqueeze(1)
+    lo = (m - (n - r)).clamp(min=0)
+    hi = torch.minimum(r, m)
+    step_ok = (j >= lo) & (j + 1 <= hi)  # log P(j+1) - log P(j) defined here
+    num = ((r - j) * (m - j)).clamp(min=1)
+    den = ((j + 1) * (n - r - m + j + 1)).clamp(min=1)
+    log_ratio = torch.where(step_ok, torch.log(num) - torch.log(den), torch.zeros_like(j))
+    log_p = torch.cat([torch.zeros_like(n), torch.cumsum(log_ratio, 1)[:, :-1]], 1)
+    feasible = (j >= lo) & (j <= hi)
+    log_p = torch.where(feasible, log_p, torch.full_like(log_p, float("-inf")))
+    return torch.softmax(log_p, 1)
+
+
+def expected_ap_at_k(total: torch.Tensor, relevant: torch.Tensor, k: int, denominator: str,
+                     budget: int = 1 << 22) -> torch.Tensor:
+    """Tie-aware expected AP@k, float64 ``(n_q,)``; 0 for a query without relevant items.
+
+    ``denominator="min"``: Σ precisions / min(k, R) (a constant: the expectation is linear).
+    ``denominator="retrieved"``: Σ precisions / (relevant items in the top k), 0 when none is
+    retrieved; exact expectation over the hypergeometric number of relevant items that the cut
+    takes from the tie group it splits. ``budget`` bounds the (rows × j) work arrays.
+    """
+    n, r = total.double(), relevant.double()
+    n_before, r_before = _prefix(n), _prefix(r)
+    m = (k - n_before).clamp(min=0).minimum(n)
+    n_rel = r.sum(1)
     if denominator == "min":
-        denom = torch.minimum(n_rel, torch.full_like(n_rel, float(k)))
-        return torch.where(denom > 0, terms.sum(1) / denom.clamp(min=1), torch.zeros_like(denom))
-    n = total.double()
-    r = relevant.double()
-    split = (m > 0) & (m < n)  # the group cut by the top-k boundary (at most one per query)
-    has_split = split.any(1)
+        terms = _group_sums(n, r, m, n_before, r_before).sum(1)
+        denom = n_rel.clamp(max=float(k))
+        return torch.where(denom > 0, terms / denom.clamp(min=1), torch.zeros_like(denom))
     full = (m >= n) & (n > 0)
-    fixed_sum = torch.where(full, terms, torch.zeros_like(terms)).sum(1)
+    fixed_sum = torch.where(full, _group_sums(n, r, n, n_before, r_before), torch.zeros_like(n)).sum(1)
     fixed_rel = torch.where(full, r, torch.zeros_like(r)).sum(1)
     out = torch.where(fixed_rel > 0, fixed_sum / fixed_rel.clamp(min=1), torch.zeros_like(fixed_rel))
-    if not bool(has_split.any()):
+    split = (m > 0) & (m < n)  # the group cut by position k: at most one per query
+    rows = torch.nonzero(split.any(1) & (n_rel > 0)).squeeze(1)
+    if rows.numel() == 0:
         return out
-    rows = torch.nonzero(has_split).squeeze(1)
-    g = split[rows].double().argmax(1)
-    pick = lambda t: t[rows].gather(1, g.unsqueeze(1)).squeeze(1)
-    n_g, r_g, m_g = pick(n), pick(r), pick(m)
-    n_before = pick(torch.cumsum(n, 1) - n)
-    r_before = pick(torch.cumsum(r, 1) - r)
-    j_max = int(torch.minimum(r_g, m_g).max().item())
-    j = torch.arange(j_max + 1, device=total.device, dtype=torch.float64).unsqueeze(0)
-    n_g, r_g, m_g, n_before, r_before = (t.unsqueeze(1) for t in (n_g, r_g, m_g, n_before, r_before))
-    feasible = (j <= torch.minimum(r_g, m_g)) & (m_g - j <= n_g - r_g)
-    j_safe = torch.where(feasible, j, torch.zeros_like(j))
-    log_p = _log_choose(r_g, j_safe) + _log_choose(n_g - r_g, m_g - j_safe) - _log_choose(n_g, m_g)
-    prob = torch.where(feasible, torch.exp(log_p), torch.zeros_like(log_p))
-    dh = _harmonic_diff(n_before, m_g)
-    ratio = torch.where(m_g > 1, (j - 1) / (m_g - 1).clamp(min=1), torch.zeros_like(j))
-    split_sum = (j / m_g) * ((r_before + 1) * dh + ratio * (m_g - (n_before + 1) * dh))
-    numer = fixed_sum[rows].unsqueeze(1) + split_sum
-    denom = fixed_rel[rows].unsqueeze(1) + j
-    value = torch.where(denom > 0, numer / denom.clamp(min=1), torch.zeros_like(denom))
-    out[rows] = (prob * value).sum(1)
+    g = split[rows].to(torch.int64).argmax(1, keepdim=True)
+    pick = lambda t: t[rows].gather(1, g).squeeze(1)  # noqa: E731
+    n_g, r_g, m_g, nb_g, rb_g = pick(n), pick(r), pick(m), pick(n_before), pick(r_before)
+    f_sum, f_rel = fixed_sum[rows], fixed_rel[rows]
+    j_cap = torch.minimum(r_g, m_g)
+    values = torch.empty_like(n_g)
+    order = torch.argsort(j_cap)  # batches of similar j ranges keep the (rows × j) arrays small
+    caps = j_cap[order].to(torch.int64).tolist()
+    start = 0
+    while start < len(caps):
+        stop = start + 1
+        while stop < len(caps) and (stop + 1 - start) * (caps[stop] + 1) <= budget:
+            stop += 1
+        idx = order[start:stop]
+        width = caps[stop - 1] + 1
+        prob = _hypergeometric(n_g[idx], r_g[idx], m_g[idx], width - 1)
+        j = torch.arange(width, device=n.device, dtype=torch.float64).unsqueeze(0)
+        mm, nb, rb = m_g[idx].unsqueeze(1), nb_g[idx].unsqueeze(1), rb_g[idx].unsqueeze(1)
+        split_sum = _group_sums(mm, j, mm, nb, rb)  # broadcasts to (rows, width)
+        numer = f_sum[idx].unsqueeze(1) + split_sum
+        denom = f_rel[idx].unsqueeze(1) + j
+        value = torch.where(denom > 0, numer / denom.clamp(min=1), torch.zeros_like(denom))
+        values[idx] = (prob * value).sum(1)
+        start = stop
+    out[rows] = values
     return out
 
 
-def ap_from_order(relevance_sorted: torch.Tensor, k: int | None, denominator: str,
-                  n_relevant: torch.Tensor) -> torch.Tensor:
-    """AP (or AP@k) from an explicit ranking: ``relevance_sorted`` bool ``(n_q, n_db)``, ``(n_q,)`` float64."""
-    rel = relevance_sorted[:, :k].double() if k is not None else relevance_sorted.double()
-    hits = torch.cumsum(rel, 1)
-    ranks = torch.arange(1, rel.shape[1] + 1, device=rel.device, dtype=torch.float64)
-    sums = (hits / ranks * rel).sum(1)
-    if k is None:
-        denom = n_relevant.double()
-    elif denominator == "min":
-        denom = torch.minimum(n_relevant.double(), torch.full_like(n_relevant, k, dtype=torch.float64))
-    else:
-        denom = hits[:, -1] if rel.shape[1] else torch.zeros(rel.shape[0], dtype=torch.float64, device=rel.device)
-    return torch.where(denom > 0, sums / denom.clamp(min=1), torch.zeros_like(sums))
-
-
 def precision_within_radius(total: torch.Tensor, relevant: torch.Tensor, radius: int) -> torch.Tensor:
-    """Precision of the items at distance ≤ ``radius``; 0 for a query with nothing inside. ``(n_q,)``"""
+    """Precision of the items at distance ≤ ``radius``, float64 ``(n_q,)``; 0 for a query with nothing inside."""
     inside = total[:, : radius + 1].sum(1).double()
     hits = relevant[:, : radius + 1].sum(1).double()
     return torch.where(inside > 0, hits / inside.clamp(min=1), torch.zeros_like(inside))
 
 
 def pr_curve_by_radius(total: torch.Tensor, relevant: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-query precision and recall of the items at distance ≤ r, for r = 0..n_bits: ``(n_q, n_bits+1)`` each.
+    """Per-query precision and recall of the items at distance ≤ r, r = 0..n_bits: float64 ``(n_q, n_bits+1)`` each.
 
     Precision is 0 where nothing lies inside the radius; recall is 0 for a query without relevant items.
     """
