@@ -1,65 +1,164 @@
-"""Network-in-Network backbones (Lin et al. 2014) as used by DNNH and seed paper 003.
+"""Backbones: float images ``(n, C, H, W)`` → feature vectors ``(n, out_features)``.
 
-``NIN`` follows the 32×32 configuration of papers.md (from a public Caffe re-implementation of
-DNNH): conv 96 5×5 → 1×1 96 → max-pool 3/2; conv 256 5×5 → 1×1 256 → max-pool 3/2; conv 384 3×3
-→ 1×1 384 → avg-pool 3/2; conv 1024 3×3 → 1×1 ``out_features`` → global average pooling; ReLU after
-every convolution (not after the last 1×1 when it produces DNNH's 50q features — those feed
-divide-and-encode directly). Paddings keep the spatial size in convolutions (5×5: 2, 3×3: 1) and
-pools use padding 1, so 32 → 16 → 8 → 4, 28 → 14 → 7 → 4 and 8 → 4 → 2 → 1. ``width_mult``
-scales every hidden width (1.0 is the paper's; smaller for CPU smoke runs on 8×8 digits).
+:class:`NIN` is the Network-in-Network stack of DNNH (Lai et al. 2015) and of seed paper 003, in
+the 32×32 configuration of ``shared/papers.md`` (from a public Caffe re-implementation that follows
+the authors' code)::
 
-Deviation from the 2015 network, stated: batch normalisation after every hidden convolution
-(``batch_norm=True``, default) and He initialisation. Without them the from-scratch network did
-not leave its initial constant codes within the short schedules this project can afford on CPUs;
-``batch_norm=False`` gives the original stack.
+    conv 96 5×5 (pad 2)   → ReLU → conv 96 1×1   → ReLU → max-pool 3/2 (pad 1)   32 → 16
+    conv 256 5×5 (pad 2)  → ReLU → conv 256 1×1  → ReLU → max-pool 3/2 (pad 1)   16 → 8
+    conv 384 3×3 (pad 1)  → ReLU → conv 384 1×1  → ReLU → avg-pool 3/2 (pad 1)    8 → 4
+    conv 1024 3×3 (pad 1) → ReLU → conv out 1×1  → ReLU → global average pooling  4 → 1
+
+Paddings (our choice, the Caffe files are not at hand): 5×5 convolutions pad 2 and 3×3 pad 1 so
+convolutions keep the size; pools use padding 1 (floor mode), which gives the same 32 → 16 → 8 → 4
+sizes as Caffe's ceil-mode pooling without padding, and also works for 28×28 (28 → 14 → 7 → 4) and
+8×8 (8 → 4 → 2 → 1). The average pool ignores the padding (``count_include_pad=False``).
+``out_features`` is 50·q for DNNH (divide-and-encode) and a free feature size (1024 by default)
+for the latent-layer methods. ``width_mult`` multiplies every hidden width (1.0 = the paper's; the 8×8
+digits preset uses 0.25 so CPU smoke runs take seconds).
 """
 from __future__ import annotations
+
+from typing import Callable
 
 import torch
 from torch import nn
 
-__all__ = ["NIN", "auto_width_mult"]
+__all__ = ["NIN", "BACKBONES", "build_backbone", "default_backbone", "image_geometry", "PAPER_WIDTHS"]
+
+PAPER_WIDTHS = (96, 256, 384, 1024)
 
 
-def auto_width_mult(image_size: int) -> float:
-    """Default width: the paper's NIN for 32×32, half for 28×28, a quarter for the 8×8 digits."""
-    return 1.0 if image_size >= 32 else 0.5 if image_size >= 16 else 0.25
+def image_geometry(image_shape: tuple[int, ...]) -> tuple[int, int, int]:
+    """``(H, W)`` or ``(H, W, C)`` (the :class:`~hashlib_core.data.Dataset` convention) → ``(C, H, W)``."""
+    shape = tuple(int(s) for s in image_shape)
+    if len(shape) == 2:
+        return (1, *shape)
+    if len(shape) == 3 and shape[2] in (1, 3):
+        return (shape[2], shape[0], shape[1])
+    raise ValueError(f"image_shape must be (H, W) for grayscale or (H, W, C) with C in (1, 3), got {image_shape}")
 
 
-class NIN(nn.Module):
-    """NIN stack: ``(n, C, H, W)`` float → ``(n, out_features)`` after global average pooling."""
+class ShapeCheckedBackbone(nn.Module):
+    """Base class: remembers the input geometry and rejects other shapes with a clear message."""
 
-    def __init__(self, in_channels: int, out_features: int, image_size: int, width_mult: float = 1.0,
-                 widths: tuple[int, int, int, int] = (96, 256, 384, 1024), final_relu: bool = True,
-                 batch_norm: bool = True):
+    name: str = "backbone"
+    out_features: int
+
+    def __init__(self, in_channels: int, image_size: tuple[int, int]):
         super().__init__()
-        w = [max(8, int(round(c * width_mult))) for c in widths]
-        self.in_channels = in_channels
-        self.image_size = image_size
-        self.out_features = out_features
+        self.in_channels = int(in_channels)
+        self.image_size = (int(image_size[0]), int(image_size[1]))
 
-        def norm(c):
-            return [nn.BatchNorm2d(c)] if batch_norm else []
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """``(C, H, W)`` of one input image."""
+        return (self.in_channels, *self.image_size)
 
-        def block(cin, cout, k):
-            return [nn.Conv2d(cin, cout, k, padding=k // 2), *norm(cout), nn.ReLU(inplace=True),
-                    nn.Conv2d(cout, cout, 1), *norm(cout), nn.ReLU(inplace=True)]
+    def check_input(self, x: torch.Tensor) -> None:
+        """Raise ``ValueError`` unless ``x`` is ``(n, C, H, W)`` with this backbone's C, H, W."""
+        if x.ndim != 4 or tuple(x.shape[1:]) != self.input_shape:
+            c, h, w = self.input_shape
+            raise ValueError(f"{self.name} expects {c}-channel {h}x{w} images (n, {c}, {h}, {w}), "
+                             f"got {tuple(x.shape)}")
 
-        layers = [*block(in_channels, w[0], 5), nn.MaxPool2d(3, 2, padding=1),
-                  *block(w[0], w[1], 5), nn.MaxPool2d(3, 2, padding=1),
-                  *block(w[1], w[2], 3), nn.AvgPool2d(3, 2, padding=1),
-                  nn.Conv2d(w[2], w[3], 3, padding=1), *norm(w[3]), nn.ReLU(inplace=True),
-                  nn.Conv2d(w[3], out_features, 1)]
-        if final_relu:
-            layers.append(nn.ReLU(inplace=True))
-        self.features = nn.Sequential(*layers)
+
+class NIN(ShapeCheckedBackbone):
+    """Network-in-Network stack + global average pooling: ``(n, C, H, W)`` → ``(n, out_features)``.
+
+    Args:
+        in_channels: 3 for colour, 1 for grayscale.
+        image_size: ``(H, W)`` (or one int for square images); checked on every call.
+        out_features: channels of the last 1×1 convolution = size of the output vector.
+        width_mult: multiplier of the hidden widths ``widths`` (1.0 = 96, 256, 384, 1024).
+        final_relu: ReLU after the last 1×1 convolution (as after every convolution in NIN).
+        batch_norm: BatchNorm after every convolution (not in the paper; off by default).
+    """
+
+    def __init__(self, in_channels: int, image_size: int | tuple[int, int], out_features: int, *,
+                 width_mult: float = 1.0, widths: tuple[int, int, int, int] = PAPER_WIDTHS,
+                 final_relu: bool = True, batch_norm: bool = False):
+        size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+        super().__init__(in_channels, size)
+        if out_features < 1:
+            raise ValueError(f"out_features must be >= 1, got {out_features}")
+        if width_mult <= 0:
+            raise ValueError(f"width_mult must be > 0, got {width_mult}")
+        h, w = self.image_size
+        self.name = f"NIN{h}" if h == w else f"NIN{h}x{w}"
+        self.out_features = int(out_features)
+        self.width_mult = float(width_mult)
+        c1, c2, c3, c4 = (max(4, int(round(c * width_mult))) for c in widths)
+
+        def conv(cin: int, cout: int, k: int, relu: bool = True) -> list[nn.Module]:
+            layers: list[nn.Module] = [nn.Conv2d(cin, cout, k, padding=k // 2)]
+            if batch_norm:
+                layers.append(nn.BatchNorm2d(cout))
+            if relu:
+                layers.append(nn.ReLU(inplace=True))
+            return layers
+
+        self.features = nn.Sequential(
+            *conv(in_channels, c1, 5), *conv(c1, c1, 1), nn.MaxPool2d(3, 2, padding=1),
+            *conv(c1, c2, 5), *conv(c2, c2, 1), nn.MaxPool2d(3, 2, padding=1),
+            *conv(c2, c3, 3), *conv(c3, c3, 1), nn.AvgPool2d(3, 2, padding=1, count_include_pad=False),
+            *conv(c3, c4, 3), *conv(c4, out_features, 1, relu=final_relu))
         for module in self.modules():
             if isinstance(module, nn.Conv2d):
-                nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+                nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
                 nn.init.zeros_(module.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.ndim != 4 or x.shape[1] != self.in_channels or x.shape[2] != self.image_size or x.shape[3] != self.image_size:
-            raise ValueError(f"NIN expects {self.in_channels}-channel {self.image_size}x{self.image_size} images "
-                             f"(n, {self.in_channels}, {self.image_size}, {self.image_size}), got {tuple(x.shape)}")
+        """``(n, C, H, W)`` → ``(n, out_features)`` (global average pooling of the last 1×1 conv)."""
+        self.check_input(x)
         return self.features(x).mean(dim=(2, 3))
+
+
+def _nin(in_channels: int, image_size: tuple[int, int], out_features: int, *, width_mult: float | None = None,
+         **options) -> NIN:
+    if width_mult is None:  # the paper's widths, a quarter of them for tiny (8x8) images
+        width_mult = 1.0 if min(image_size) >= 16 else 0.25
+    return NIN(in_channels, image_size, out_features, width_mult=width_mult, **options)
+
+
+def _torchvision(arch: str) -> Callable[..., nn.Module]:
+    def factory(in_channels: int, image_size: tuple[int, int], out_features: int | None = None, **options):
+        from hashlib_core.models.pretrained import TorchvisionBackbone
+
+        return TorchvisionBackbone(arch, in_channels, image_size, **options)
+
+    return factory
+
+
+#: backbone name → factory ``(in_channels, (H, W), out_features, **options) -> module``
+BACKBONES: dict[str, Callable[..., nn.Module]] = {
+    "nin": _nin,
+    "alexnet": _torchvision("alexnet"),
+    "vgg16": _torchvision("vgg16"),
+    "resnet18": _torchvision("resnet18"),
+    "resnet50": _torchvision("resnet50"),
+}
+
+#: backbones whose output size is set by the caller (the others have a fixed feature size)
+SIZED_BACKBONES = ("nin",)
+
+
+def default_backbone(image_shape: tuple[int, ...]) -> str:
+    """The backbone used when none is named: the NIN stack (width_mult set from the image size)."""
+    image_geometry(image_shape)
+    return "nin"
+
+
+def build_backbone(name: str, image_shape: tuple[int, ...], out_features: int | None = None,
+                   **options) -> nn.Module:
+    """Instantiate backbone ``name`` for images of ``image_shape`` (``(H, W)`` or ``(H, W, C)``).
+
+    Raises:
+        ValueError: unknown name (lists valid ones) or bad image shape.
+    """
+    if name not in BACKBONES:
+        raise ValueError(f"unknown backbone {name!r}; valid backbones: {', '.join(BACKBONES)}")
+    c, h, w = image_geometry(image_shape)
+    if name in SIZED_BACKBONES and out_features is None:
+        raise ValueError(f"backbone {name!r} needs out_features")
+    return BACKBONES[name](c, (h, w), out_features, **options)

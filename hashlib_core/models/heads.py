@@ -1,100 +1,163 @@
-"""Hash heads: features ``(n, d)`` → a relaxed code used by the loss, and bits at test time."""
+"""Hash heads: backbone features ``(n, d)`` → a dict of tensors, and the rule that turns it into bits.
+
+Every head returns at least
+    ``"preactivation"`` ``(n, q)``: the linear outputs z;
+    ``"relaxed"`` ``(n, q)``: the differentiable code the hashing loss sees;
+and ``bits(out)`` gives the test-time {0,1} codes as a bool tensor ``(n, q)``. Heads with a
+classifier (latent-layer methods) also return ``"logits"`` ``(n, n_classes)``.
+
+==========================  =========================================  ======================
+head                        relaxed code (training)                    bits (test time)
+==========================  =========================================  ======================
+:class:`DivideAndEncode`    g(sigmoid(w_kᵀ x_k + b_k)), slice k only    sigmoid > 0.5
+:class:`FullyConnectedEncode` g(sigmoid(W x + b)) (DNNH ablation)       sigmoid > 0.5
+:class:`LatentSigmoid`      sigmoid(W x + b), classifier reads it      sigmoid > 0.5
+:class:`TanhSign`           tanh(β z)                                  sign(z) = +1, i.e. z > 0
+==========================  =========================================  ======================
+"""
 from __future__ import annotations
+
+import math
 
 import torch
 from torch import nn
 
-__all__ = ["piecewise_threshold", "DivideAndEncode", "FullyConnectedEncode", "LatentLayer", "TanhHead"]
+__all__ = ["piecewise_threshold", "PiecewiseThreshold", "DivideAndEncode", "FullyConnectedEncode",
+           "LatentSigmoid", "TanhSign", "THRESHOLD_GRADIENTS"]
+
+THRESHOLD_GRADIENTS = ("band", "straight-through")
 
 
-def piecewise_threshold(s: torch.Tensor, epsilon: float) -> torch.Tensor:
-    """DNNH's g(s): 0 below 0.5−ε, s inside |s−0.5| ≤ ε, 1 above 0.5+ε.
+def piecewise_threshold(s: torch.Tensor, epsilon: float, gradient: str = "band") -> torch.Tensor:
+    """DNNH's piece-wise threshold g(s) = 0 if s < 0.5−ε, s if |s−0.5| ≤ ε, 1 if s > 0.5+ε (elementwise).
 
-    Its derivative is 1 inside the band and 0 outside, which is exactly what autograd gives here.
+    ``gradient="band"`` (default) back-propagates g's own derivative: 1 inside the band
+    |s−0.5| ≤ ε (the identity, i.e. straight-through there) and 0 outside, where g is constant.
+    ``gradient="straight-through"`` passes the gradient through unchanged everywhere (an
+    alternative reading, for experiments). ``epsilon`` = 0 gives a hard step.
     """
-    zero, one = torch.zeros_like(s), torch.ones_like(s)
-    return torch.where(s < 0.5 - epsilon, zero, torch.where(s > 0.5 + epsilon, one, s))
+    if gradient not in THRESHOLD_GRADIENTS:
+        raise ValueError(f"unknown threshold gradient {gradient!r}; valid: {', '.join(THRESHOLD_GRADIENTS)}")
+    if not 0.0 <= epsilon <= 0.5:
+        raise ValueError(f"epsilon must be in [0, 0.5], got {epsilon}")
+    g = torch.where(s < 0.5 - epsilon, torch.zeros_like(s), torch.where(s > 0.5 + epsilon, torch.ones_like(s), s))
+    if gradient == "straight-through":
+        return s + (g - s).detach()
+    return g
+
+
+class PiecewiseThreshold(nn.Module):
+    """Module form of :func:`piecewise_threshold` (records ``epsilon`` and the gradient rule)."""
+
+    def __init__(self, epsilon: float = 0.1, gradient: str = "band"):
+        super().__init__()
+        piecewise_threshold(torch.zeros(1), epsilon, gradient)  # validate early
+        self.epsilon, self.gradient = float(epsilon), gradient
+
+    def forward(self, s: torch.Tensor) -> torch.Tensor:
+        return piecewise_threshold(s, self.epsilon, self.gradient)
+
+    def extra_repr(self) -> str:
+        return f"epsilon={self.epsilon}, gradient={self.gradient!r}"
 
 
 class DivideAndEncode(nn.Module):
-    """q independent units: slice k (``slice_size`` features) → one weight vector → sigmoid → g(·).
+    """DNNH's divide-and-encode: q independent units, unit k sees only features ``[k·m, (k+1)·m)``.
 
-    Input ``(n, q·slice_size)``; output dict with ``"s"`` (sigmoid, ``(n, q)``) and ``"h"`` (g(s)).
+    Input ``(n, q·m)`` (m = ``slice_size`` = 50 in the paper); one ``(q, m)`` weight and a ``(q,)``
+    bias, applied as a grouped product (einsum), equal to q separate ``Linear(m, 1)`` layers.
+    Output: ``preactivation`` z, ``sigmoid`` s, ``relaxed`` g(s) (:func:`piecewise_threshold`).
     """
 
-    def __init__(self, n_bits: int, slice_size: int = 50, epsilon: float = 0.1):
+    classifier = None
+
+    def __init__(self, n_bits: int, slice_size: int = 50, epsilon: float = 0.1, threshold_gradient: str = "band"):
         super().__init__()
-        self.n_bits, self.slice_size, self.epsilon = n_bits, slice_size, epsilon
-        self.weight = nn.Parameter(torch.randn(n_bits, slice_size) / slice_size ** 0.5)
-        self.bias = nn.Parameter(torch.zeros(n_bits))
+        if n_bits < 1 or slice_size < 1:
+            raise ValueError(f"n_bits and slice_size must be >= 1, got {n_bits}, {slice_size}")
+        self.n_bits, self.slice_size = int(n_bits), int(slice_size)
+        self.in_features = self.n_bits * self.slice_size
+        bound = 1.0 / math.sqrt(slice_size)  # nn.Linear(slice_size, 1)'s default initialisation range
+        self.weight = nn.Parameter(torch.empty(n_bits, slice_size).uniform_(-bound, bound))
+        self.bias = nn.Parameter(torch.empty(n_bits).uniform_(-bound, bound))
+        self.threshold = PiecewiseThreshold(epsilon, threshold_gradient)
 
-    def forward(self, x: torch.Tensor) -> dict:
-        if x.shape[1] != self.n_bits * self.slice_size:
-            raise ValueError(f"divide-and-encode expects {self.n_bits}x{self.slice_size} = "
-                             f"{self.n_bits * self.slice_size} features, got {x.shape[1]}")
-        z = torch.einsum("nqk,qk->nq", x.view(x.shape[0], self.n_bits, self.slice_size), self.weight) + self.bias
+    def encode_linear(self, x: torch.Tensor) -> torch.Tensor:
+        """``(n, q·m)`` → z ``(n, q)`` with z_k = w_kᵀ x[k·m:(k+1)·m] + b_k."""
+        if x.ndim != 2 or x.shape[1] != self.in_features:
+            raise ValueError(f"{type(self).__name__} expects (n, {self.in_features}) features "
+                             f"({self.n_bits} bits x {self.slice_size}), got {tuple(x.shape)}")
+        return torch.einsum("nqm,qm->nq", x.reshape(x.shape[0], self.n_bits, self.slice_size), self.weight) + self.bias
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        z = self.encode_linear(x)
         s = torch.sigmoid(z)
-        return {"z": z, "s": s, "h": piecewise_threshold(s, self.epsilon)}
+        return {"preactivation": z, "sigmoid": s, "relaxed": self.threshold(s)}
 
-    @staticmethod
-    def bits(out: dict) -> torch.Tensor:
-        return out["s"] > 0.5
+    def bits(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Test-time bits ``s > 0.5`` (bool ``(n, q)``)."""
+        return out["sigmoid"] > 0.5
 
 
 class FullyConnectedEncode(DivideAndEncode):
-    """The ablation of DNNH: one fully connected layer ``q·slice_size → q`` instead of q slices."""
+    """DNNH's ablation: one fully connected layer ``q·m → q`` (every bit sees every feature)."""
 
-    def __init__(self, n_bits: int, slice_size: int = 50, epsilon: float = 0.1):
+    def __init__(self, n_bits: int, slice_size: int = 50, epsilon: float = 0.1, threshold_gradient: str = "band"):
         nn.Module.__init__(self)
-        self.n_bits, self.slice_size, self.epsilon = n_bits, slice_size, epsilon
-        self.linear = nn.Linear(n_bits * slice_size, n_bits)
+        self.n_bits, self.slice_size = int(n_bits), int(slice_size)
+        self.in_features = self.n_bits * self.slice_size
+        self.linear = nn.Linear(self.in_features, self.n_bits)
+        self.threshold = PiecewiseThreshold(epsilon, threshold_gradient)
 
-    def forward(self, x: torch.Tensor) -> dict:
-        z = self.linear(x)
-        s = torch.sigmoid(z)
-        return {"z": z, "s": s, "h": piecewise_threshold(s, self.epsilon)}
+    def encode_linear(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim != 2 or x.shape[1] != self.in_features:
+            raise ValueError(f"{type(self).__name__} expects (n, {self.in_features}) features, got {tuple(x.shape)}")
+        return self.linear(x)
 
 
-class LatentLayer(nn.Module):
-    """A latent layer of q sigmoid units, optionally read by a classifier (DLBHC, seed 003, SSDH)."""
+class LatentSigmoid(nn.Module):
+    """A latent layer of q sigmoid units (DLBHC, seed 003, SSDH), optionally read by a classifier.
+
+    ``(n, d)`` → ``preactivation`` z, ``relaxed`` = ``sigmoid`` = h ``(n, q)``, and with
+    ``n_classes``: ``logits = classifier(h)`` ``(n, n_classes)``. Bits: h > 0.5.
+    """
 
     def __init__(self, in_features: int, n_bits: int, n_classes: int | None = None):
         super().__init__()
+        self.n_bits = int(n_bits)
         self.latent = nn.Linear(in_features, n_bits)
         self.classifier = nn.Linear(n_bits, n_classes) if n_classes else None
 
-    def forward(self, x: torch.Tensor) -> dict:
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         z = self.latent(x)
         h = torch.sigmoid(z)
-        out = {"z": z, "s": h, "h": h}
+        out = {"preactivation": z, "sigmoid": h, "relaxed": h}
         if self.classifier is not None:
             out["logits"] = self.classifier(h)
         return out
 
-    @staticmethod
-    def bits(out: dict) -> torch.Tensor:
-        return out["s"] > 0.5
+    def bits(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
+        return out["sigmoid"] > 0.5
 
 
-class TanhHead(nn.Module):
-    """``h = tanh(β z)`` for the smooth bilinear relaxation; bits ``z > 0`` (i.e. sign(z) = +1).
+class TanhSign(nn.Module):
+    """Mu & Liu's head: ``relaxed = tanh(β z)`` during training, codes ``sign(z)`` (bit = z > 0).
 
-    ``pretrain_classifier`` reads the backbone features directly, for Mu & Liu's pre-training stage.
+    z = 0 exactly gives bit 0. ``beta`` sharpens the relaxation (tanh(βz) → sign(z) as β → ∞).
     """
 
-    def __init__(self, in_features: int, n_bits: int, beta: float = 1.0, n_classes: int | None = None):
+    classifier = None
+
+    def __init__(self, in_features: int, n_bits: int, beta: float = 1.0):
         super().__init__()
-        self.beta = beta
+        if beta <= 0:
+            raise ValueError(f"beta must be > 0, got {beta}")
+        self.n_bits, self.beta = int(n_bits), float(beta)
         self.linear = nn.Linear(in_features, n_bits)
-        self.pretrain_classifier = nn.Linear(in_features, n_classes) if n_classes else None
 
-    def forward(self, x: torch.Tensor) -> dict:
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         z = self.linear(x)
-        out = {"z": z, "s": z, "h": torch.tanh(self.beta * z)}
-        if self.pretrain_classifier is not None:
-            out["pretrain_logits"] = self.pretrain_classifier(x)
-        return out
+        return {"preactivation": z, "relaxed": torch.tanh(self.beta * z)}
 
-    @staticmethod
-    def bits(out: dict) -> torch.Tensor:
-        return out["z"] > 0
+    def bits(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
+        return out["preactivation"] > 0

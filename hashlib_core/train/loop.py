@@ -1,142 +1,130 @@
-"""One training loop for every method: seeded, resumable, validated on the validation split only."""
+"""One training loop for every method: seeded, resumable, validated on the validation split only.
+
+The training images stay on the device as one uint8 tensor; each epoch draws a permutation from
+a seeded ``torch.Generator`` and slices batches from it (no DataLoader). Validation mAP ranks the
+validation queries against the training images (:func:`hashlib_core.eval.evaluate`), never the
+test queries. On CUDA: mixed precision (bfloat16 autocast, or float16 with loss scaling), channels-
+last memory format and optionally ``torch.compile``; on CPU everything is float32 and the same
+config gives bit-identical weights and codes, also across an interruption and ``resume``.
+"""
 from __future__ import annotations
 
 import copy
-import dataclasses
 import math
+import random
 import time
-from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import torch
 
+from hashlib_core.losses import ClassificationLoss
 from hashlib_core.models import HashingNet, build_loss, build_model
-from hashlib_core.train.checkpoint import load_checkpoint, save_checkpoint
+from hashlib_core.train.checkpoint import load_checkpoint, restore_rng_states, rng_states, save_checkpoint
+from hashlib_core.train.config import OPERATIONAL_FIELDS, TrainConfig
+from hashlib_core.train.data import channel_statistics, check_integer_labels, random_crop_flip
+from hashlib_core.train.result import TrainResult
 
-__all__ = ["TrainConfig", "TrainResult", "train", "images_to_tensor"]
-
-
-@dataclass
-class TrainConfig:
-    """Everything that defines a training run (stored in every record)."""
-
-    method: str
-    dataset: str = "digits"
-    protocol: str = "cnnh-mini"
-    n_bits: int = 12
-    seed: int = 0
-    epochs: int = 10
-    batch_size: int = 100
-    lr: float = 1e-3
-    weight_decay: float = 5e-4
-    optimizer: str = "adam"  # "adam" or "sgd" (momentum 0.9)
-    schedule: str = "cosine"  # "cosine" or "constant"
-    epsilon: float = 0.1  # DNNH piece-wise threshold
-    margin: float = 1.0  # triplet margin
-    max_triplets: int | None = None
-    beta: float = 1.0  # tanh relaxation of the exponentiated loss
-    alpha: float = 1.0  # SSDH K1 weight
-    balance_weight: float = 1.0  # SSDH K2 weight
-    pretrain_epochs: int = 0  # Mu & Liu: classifier-only epochs before the hashing loss
-    width_mult: float | None = None
-    device: str = "auto"
-    amp: bool | None = None  # None: bfloat16 autocast on CUDA only
-    channels_last: bool | None = None  # None: on CUDA only
-    augment: bool = False  # random flips (+ 4-px shifts) for colour images
-    val_every: int = 1
-    early_stopping_patience: int | None = None
-    checkpoint_dir: str | None = None
-    resume: bool = True
-    max_steps: int | None = None  # stop after this many optimisation steps (tests)
-    num_threads: int | None = None
-
-    def validate(self) -> None:
-        from hashlib_core.models import METHODS
-
-        if self.method not in METHODS:
-            raise ValueError(f"unknown method {self.method!r}; valid methods: {', '.join(METHODS)}")
-        for name in ("n_bits", "epochs", "batch_size"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or value < (0 if name == "epochs" else 1):
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if self.optimizer not in ("adam", "sgd"):
-            raise ValueError(f"unknown optimizer {self.optimizer!r}; valid: adam, sgd")
-        if self.schedule not in ("cosine", "constant"):
-            raise ValueError(f"unknown schedule {self.schedule!r}; valid: cosine, constant")
+__all__ = ["train", "resolve_device", "seed_everything", "validation_map"]
 
 
-def _resolve_device(name: str) -> torch.device:
+def resolve_device(name: str) -> torch.device:
+    """"auto" → CUDA when available, else CPU; "cuda" without CUDA raises ``ValueError``."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {name!r} requested but CUDA is not available; use 'cpu' or 'auto'")
+        raise ValueError(f"device {name!r} requested but CUDA is not available here; use 'cpu' or 'auto'")
     return torch.device(name)
 
 
-def images_to_tensor(images: np.ndarray, mean: torch.Tensor, std: torch.Tensor, device) -> torch.Tensor:
-    """uint8 ``(n, H, W[, C])`` → normalised float ``(n, C, H, W)`` on ``device``."""
-    x = torch.from_numpy(np.ascontiguousarray(images)).to(device)
-    x = x.unsqueeze(1) if x.ndim == 3 else x.permute(0, 3, 1, 2)
-    return (x.float() / 255.0 - mean.to(device)) / std.to(device)
+def seed_everything(seed: int) -> None:
+    """Seed torch (CPU and CUDA), numpy's global generator and Python's ``random``."""
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)
+    random.seed(seed)
 
 
-@dataclass
-class TrainResult:
-    """A trained model with its history; ``encode`` turns uint8 images into {0,1} codes."""
-
-    model: HashingNet
-    config: TrainConfig
-    history: list = field(default_factory=list)
-    best_epoch: int = 0
-    best_val_map: float | None = None
-    images_per_second: float = 0.0
-    wall_time: float = 0.0
-    device: str = "cpu"
-    mean: torch.Tensor | None = None
-    std: torch.Tensor | None = None
-
-    @property
-    def classifies(self) -> bool:
-        return self.model.classifies
-
-    def _tensor(self, images):
-        return images_to_tensor(images, self.mean, self.std, self.device)
-
-    def encode(self, images: np.ndarray) -> np.ndarray:
-        """uint8 images → uint8 {0,1} codes ``(n, n_bits)`` (numpy)."""
-        return self.model.encode(self._tensor(images)).cpu().numpy()
-
-    def accuracy(self, images: np.ndarray, labels: np.ndarray) -> float:
-        """Classification accuracy of the classifier on the latent layer."""
-        predicted = self.model.predict(self._tensor(images)).cpu().numpy()
-        return float((predicted == np.asarray(labels)).mean())
-
-    def config_dict(self) -> dict:
-        return dataclasses.asdict(self.config)
-
-
-def _validation_map(model, x_val, y_val, x_train, y_train) -> float:
+def validation_map(model: HashingNet, queries: torch.Tensor, query_labels: np.ndarray, database: torch.Tensor,
+                   db_labels: np.ndarray, metric: str = "map@all", batch_size: int | None = None) -> float:
+    """mAP (``metric``: "map@all" or "map@K") of ``queries`` against ``database`` (uint8 images)."""
     from hashlib_core.eval import evaluate
 
-    return evaluate(model.encode(x_val), model.encode(x_train), y_val, y_train, topk=(), curves=False)["map@all"]
+    topk = () if metric == "map@all" else (int(metric[4:]),)
+    q = model.encode(queries, batch_size, output_device=None)
+    d = model.encode(database, batch_size, output_device=None)
+    return float(evaluate(q, d, query_labels, db_labels, topk=topk, curves=False)[metric])
 
 
-def _augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    flip = torch.rand(len(x), generator=generator) < 0.5
-    x = torch.where(flip.to(x.device)[:, None, None, None], x.flip(3), x)
-    dx, dy = (int(v) for v in torch.randint(-4, 5, (2,), generator=generator))
-    return torch.roll(x, shifts=(dy, dx), dims=(2, 3))
+def _optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    params = [p for p in model.parameters() if p.requires_grad]
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
+    cls = torch.optim.AdamW if config.optimizer == "adamw" else torch.optim.Adam
+    return cls(params, lr=config.lr, weight_decay=config.weight_decay)
 
 
-def train(config: TrainConfig, dataset=None, split=None) -> TrainResult:
-    """Train ``config.method`` on ``split.train``; select the epoch by validation mAP (validation
-    queries against the training images), never by the test queries.
+def _lr_factor(config: TrainConfig, steps_per_epoch: int) -> Callable[[int], float]:
+    """Learning-rate multiplier per optimizer step; the schedule restarts at the hashing phase."""
+    pretrain_steps = config.pretrain_epochs * steps_per_epoch
+    hash_steps = config.epochs * steps_per_epoch
 
-    ``dataset``/``split`` default to ``load_dataset(config.dataset)`` and ``make_split(..., config.protocol, seed)``.
+    def factor(step: int) -> float:
+        t, total = (step, pretrain_steps) if step < pretrain_steps else (step - pretrain_steps, hash_steps)
+        if config.lr_schedule == "cosine":
+            return 0.5 * (1.0 + math.cos(math.pi * min(t, total) / max(1, total)))
+        if config.lr_schedule == "step":
+            every = config.lr_step_epochs or max(1, total // steps_per_epoch // 3)  # default: 3 drops
+            return config.lr_gamma ** (t // steps_per_epoch // every)
+        return 1.0
+
+    return factor
+
+
+def _check_resume(saved: dict, config: TrainConfig) -> None:
+    current = config.to_dict()
+    differing = sorted(k for k, v in saved.items() if k not in OPERATIONAL_FIELDS and current.get(k) != v)
+    if differing:
+        details = ", ".join(f"{k}: {saved[k]!r} → {current.get(k)!r}" for k in differing)
+        raise ValueError(f"the checkpoint in {config.checkpoint_dir} was written by a different configuration "
+                         f"({details}); resume with the same settings or use another checkpoint_dir")
+
+
+def train(config: TrainConfig, dataset=None, split=None, *,
+          on_epoch_end: Callable[[dict], None] | None = None) -> TrainResult:
+    """Train ``config.method`` on ``split.train``; select the epoch by validation mAP.
+
+    Args:
+        config: the run (:class:`TrainConfig`); ``None`` fields take the method's defaults.
+        dataset: a :class:`~hashlib_core.data.Dataset` (default ``load_dataset(config.dataset)``).
+        split: a :class:`~hashlib_core.protocols.Split` (default ``make_split(dataset, config.protocol,
+            config.seed)``). Only ``split.train`` and ``split.validation`` are read.
+        on_epoch_end: called with each epoch's history entry after its checkpoint is written (an
+            exception raised there stops training; the checkpoint allows ``resume``).
+
+    Returns:
+        A :class:`TrainResult` (model with the best validation weights, history, timings).
+
+    Raises:
+        ValueError: invalid config (unknown method, bits, options …) or a checkpoint of another config.
+        TypeError: labels that are not integers.
     """
+    start_time = time.perf_counter()
+    config = config.resolved()
+    config.validate()
+    threads_before = torch.get_num_threads()
+    if config.num_threads:
+        torch.set_num_threads(config.num_threads)
+    try:
+        return _train(config, dataset, split, on_epoch_end, start_time)
+    finally:
+        torch.set_num_threads(threads_before)
+
+
+def _train(config: TrainConfig, dataset, split, on_epoch_end, start_time: float) -> TrainResult:
     from tqdm.auto import tqdm
 
-    config.validate()
+    device = resolve_device(config.device)
+    on_cuda = device.type == "cuda"
     if dataset is None:
         from hashlib_core.data import load_dataset
 
@@ -145,111 +133,135 @@ def train(config: TrainConfig, dataset=None, split=None) -> TrainResult:
         from hashlib_core.protocols import make_split
 
         split = make_split(dataset, config.protocol, seed=config.seed)
-    labels = np.asarray(dataset.labels)
-    if labels.dtype.kind not in "iu":
-        raise ValueError(f"labels must be integers, got dtype {labels.dtype}")
-    if config.num_threads:
-        torch.set_num_threads(config.num_threads)
-    device = _resolve_device(config.device)
-    on_cuda = device.type == "cuda"
+    labels = check_integer_labels(dataset.labels)
+    if on_cuda:
+        torch.backends.cudnn.benchmark = not config.deterministic
+        torch.backends.cudnn.deterministic = config.deterministic
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     amp = config.amp if config.amp is not None else on_cuda
+    amp_dtype = torch.bfloat16 if (not on_cuda or torch.cuda.is_bf16_supported()) else torch.float16
     channels_last = config.channels_last if config.channels_last is not None else on_cuda
-    torch.manual_seed(config.seed)
-    generator = torch.Generator().manual_seed(config.seed)
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
 
-    train_images = dataset.images[split.train]
-    flat = train_images.reshape(len(train_images), -1, 1 if train_images.ndim == 3 else train_images.shape[-1])
-    mean = torch.tensor(flat.mean(axis=(0, 1)) / 255.0, dtype=torch.float32).view(1, -1, 1, 1)
-    std = torch.tensor(flat.std(axis=(0, 1)) / 255.0 + 1e-6, dtype=torch.float32).view(1, -1, 1, 1)
-    x_train = images_to_tensor(train_images, mean, std, device)
-    y_train = torch.from_numpy(labels[split.train]).to(device)
-    x_val = images_to_tensor(dataset.images[split.validation], mean, std, device)
-    y_val = labels[split.validation]
-    if channels_last:
-        x_train = x_train.contiguous(memory_format=torch.channels_last)
-
+    seed_everything(config.seed)
     model = build_model(config.method, config.n_bits, dataset.n_classes, dataset.image_shape,
-                        width_mult=config.width_mult, epsilon=config.epsilon, beta=config.beta).to(device)
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
-    hash_loss = build_loss(config.method, margin=config.margin, max_triplets=config.max_triplets,
-                           alpha=config.alpha, balance_weight=config.balance_weight, seed=config.seed)
-    pretrain_loss = torch.nn.CrossEntropyLoss()
-    if config.optimizer == "adam":
-        optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    else:
-        optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=0.9, weight_decay=config.weight_decay)
-    total_epochs = config.pretrain_epochs + config.epochs
-    steps_per_epoch = math.ceil(len(x_train) / config.batch_size)
-    scheduler = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, max(1, total_epochs * steps_per_epoch))
-                 if config.schedule == "cosine" else torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0))
+                        **config.model_options())
+    train_images_np = dataset.images[split.train]
+    model.set_input_statistics(*channel_statistics(train_images_np))
+    model = model.to(device, memory_format=memory_format)
+    hash_loss = build_loss(config.method, **config.loss_options()).to(device)
+    pretrain_loss = ClassificationLoss()
+    optimizer = _optimizer(model, config)
+    n_train = len(split.train)
+    batch_size = min(config.batch_size, n_train)
+    steps_per_epoch = max(1, n_train // batch_size)  # the last incomplete batch is dropped
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_factor(config, steps_per_epoch))
+    scaler = torch.amp.GradScaler("cuda", enabled=amp and on_cuda and amp_dtype == torch.float16)
+    batch_generator = torch.Generator().manual_seed(config.seed)
 
-    history, best_map, best_epoch, best_state, start_epoch, step = [], -1.0, 0, None, 0, 0
+    train_images = torch.from_numpy(np.ascontiguousarray(train_images_np)).to(device)
+    train_labels = torch.from_numpy(labels[split.train]).to(device)
+    val_images = torch.from_numpy(np.ascontiguousarray(dataset.images[split.validation])).to(device)
+    val_labels, train_labels_np = labels[split.validation], labels[split.train]
+
+    state = {"epoch": 0, "step": 0, "history": [], "best_val_map": None, "best_epoch": None,
+             "best_state": None, "stale": 0, "stopped_early": False}
     if config.checkpoint_dir and config.resume:
-        state = load_checkpoint(config.checkpoint_dir)
-        if state is not None:
-            model.load_state_dict(state["model"])
-            optimizer.load_state_dict(state["optimizer"])
-            scheduler.load_state_dict(state["scheduler"])
-            torch.set_rng_state(state["torch_rng"])
-            generator.set_state(state["generator"])
-            history, best_map, best_epoch = state["history"], state["best_map"], state["best_epoch"]
-            best_state, start_epoch, step = state["best_state"], state["epoch"], state["step"]
+        saved = load_checkpoint(config.checkpoint_dir)
+        if saved is not None:
+            _check_resume(saved["config"], config)
+            model.load_state_dict(saved["model"])
+            optimizer.load_state_dict(saved["optimizer"])
+            scheduler.load_state_dict(saved["scheduler"])
+            scaler.load_state_dict(saved["scaler"])
+            restore_rng_states(saved["rng"], batch_generator)
+            state = saved["state"]
+    forward = torch.compile(model) if config.compile else model
 
-    start_time = time.perf_counter()
-    images_seen, train_seconds, stale = 0, 0.0, 0
-    for epoch in tqdm(range(start_epoch, total_epochs), desc=f"train {config.method}", unit="epoch",
-                      initial=start_epoch, total=total_epochs, leave=False):
+    total_epochs = config.pretrain_epochs + config.epochs
+    bar = tqdm(total=total_epochs * steps_per_epoch, initial=state["epoch"] * steps_per_epoch,
+               desc=f"{config.method} {config.n_bits} bits", unit="step", leave=False,
+               **({} if config.progress else {"disable": True}))  # progress=True still honours TQDM_DISABLE
+    stop = False
+    for epoch in range(state["epoch"], total_epochs):
+        if state.get("stopped_early"):  # a resumed run that had already stopped early
+            break
         pretraining = epoch < config.pretrain_epochs
         model.train()
-        order = torch.randperm(len(x_train), generator=generator).to(device)
-        epoch_loss, t0 = 0.0, time.perf_counter()
+        order = torch.randperm(n_train, generator=batch_generator).to(device)
+        loss_sum = torch.zeros((), device=device)
+        steps_done = 0
+        if on_cuda:
+            torch.cuda.synchronize(device)
+        t0 = time.perf_counter()
         for b in range(steps_per_epoch):
-            idx = order[b * config.batch_size:(b + 1) * config.batch_size]
-            xb, yb = x_train[idx], y_train[idx]
-            if config.augment and xb.shape[1] == 3:
-                xb = _augment(xb, generator)
-            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
-                out = model(xb)
-                loss = (pretrain_loss(out["pretrain_logits"], yb) if pretraining and "pretrain_logits" in out
-                        else hash_loss(out, yb))
+            idx = order[b * batch_size:(b + 1) * batch_size]
+            x = model.preprocess(train_images[idx])
+            if config.augment:
+                x = random_crop_flip(x, flip=x.shape[1] == 3)
+            x = x.contiguous(memory_format=memory_format)
+            y = train_labels[idx]
+            with torch.autocast(device.type, dtype=amp_dtype, enabled=amp):  # the losses compute in float32
+                out = forward(x)
+                loss = pretrain_loss(model.pretrain_logits(out), y) if pretraining else hash_loss(out, y)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
             scheduler.step()
-            epoch_loss += float(loss.detach()) * len(idx)
-            images_seen += len(idx)
-            step += 1
-            if config.max_steps is not None and step >= config.max_steps:
+            loss_sum += loss.detach().float()
+            steps_done += 1
+            state["step"] += 1
+            bar.update(1)
+            if b % 10 == 0 and config.progress:
+                bar.set_postfix(epoch=epoch + 1, loss=f"{loss.item():.4f}", refresh=False)
+            if config.max_steps is not None and state["step"] >= config.max_steps:
+                stop = True
                 break
-        train_seconds += time.perf_counter() - t0
-        entry = {"epoch": epoch + 1, "loss": epoch_loss / max(1, min(len(x_train), images_seen)),
-                 "lr": scheduler.get_last_lr()[0], "stage": "pretrain" if pretraining else "hash",
-                 "seconds": time.perf_counter() - t0}
-        if not pretraining and ((epoch + 1) % config.val_every == 0 or epoch + 1 == total_epochs):
-            entry["val_map"] = _validation_map(model, x_val, y_val, x_train, y_train.cpu().numpy())
-            if entry["val_map"] > best_map:
-                best_map, best_epoch, stale = entry["val_map"], epoch + 1, 0
-                best_state = copy.deepcopy(model.state_dict())
+        if on_cuda:
+            torch.cuda.synchronize(device)
+        seconds = time.perf_counter() - t0
+        complete = steps_done == steps_per_epoch
+        entry = {"epoch": epoch + 1, "phase": "pretrain" if pretraining else "hash",
+                 "loss": float(loss_sum) / max(1, steps_done), "val_map": None,
+                 "lr": float(scheduler.get_last_lr()[0]), "steps": steps_done,
+                 "images": steps_done * batch_size, "seconds": seconds}
+        last = stop or epoch + 1 == total_epochs
+        if not pretraining and ((epoch + 1 - config.pretrain_epochs) % config.val_every == 0 or last):
+            entry["val_map"] = validation_map(model, val_images, val_labels, train_images, train_labels_np,
+                                              config.val_metric, config.eval_batch_size)
+            if state["best_val_map"] is None or entry["val_map"] > state["best_val_map"]:
+                state.update(best_val_map=entry["val_map"], best_epoch=epoch + 1, stale=0,
+                             best_state={k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()})
             else:
-                stale += 1
-        history.append(entry)
-        if config.checkpoint_dir:
-            save_checkpoint(config.checkpoint_dir, {
-                "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state(),
-                "generator": generator.get_state(), "history": history, "best_map": best_map,
-                "best_epoch": best_epoch, "best_state": best_state, "epoch": epoch + 1, "step": step,
-                "config": dataclasses.asdict(config)})
-        if (config.max_steps is not None and step >= config.max_steps) or (
-                config.early_stopping_patience is not None and stale >= config.early_stopping_patience):
+                state["stale"] += 1
+            bar.set_postfix(epoch=epoch + 1, loss=f"{entry['loss']:.4f}", val_map=f"{entry['val_map']:.4f}")
+        state["history"].append(entry)
+        patience = config.early_stopping_patience
+        state["stopped_early"] = patience is not None and state["stale"] >= patience
+        if complete:
+            state["epoch"] = epoch + 1
+            if config.checkpoint_dir:
+                save_checkpoint(config.checkpoint_dir, {
+                    "config": config.to_dict(), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(), "scaler": scaler.state_dict(),
+                    "rng": rng_states(batch_generator), "state": state})
+        if on_epoch_end is not None:
+            on_epoch_end(dict(entry))
+        if stop or state["stopped_early"]:
             break
-    if best_state is not None:
-        model.load_state_dict(best_state)
+    bar.close()
+
+    if config.restore_best and state["best_state"] is not None:
+        model.load_state_dict(state["best_state"])
+    model.eval()
     from hashlib_core.results.environment import device_name
 
-    return TrainResult(model=model, config=config, history=history, best_epoch=best_epoch,
-                       best_val_map=best_map if best_map >= 0 else None,
-                       images_per_second=images_seen / train_seconds if train_seconds else 0.0,
+    history = copy.deepcopy(state["history"])
+    seconds = sum(h["seconds"] for h in history)
+    return TrainResult(model=model, config=config, history=history, best_epoch=state["best_epoch"],
+                       best_val_map=state["best_val_map"],
+                       images_per_second=sum(h["images"] for h in history) / seconds if seconds else 0.0,
                        wall_time=time.perf_counter() - start_time, device=str(device),
-                       mean=mean, std=std)
+                       device_name=device_name(str(device)), pretrained_weights=bool(config.pretrained))

@@ -1,0 +1,133 @@
+"""Training throughput (images/second): the library's loop against a plain PyTorch loop, same model.
+
+Model: DNNH — NIN for 32x32 colour images (the paper's widths, BatchNorm as the library's default),
+48 bits (2,400 features), divide-and-encode, triplet loss over all in-batch triplets, batch 100,
+Adam. Data: random uint8 images (throughput does not depend on the pixels).
+
+- library: :func:`hashlib_core.train.train` with its defaults for the device — data held on the
+  device as uint8, batches by index permutation, and on CUDA bfloat16 autocast + channels-last
+  (``--compile`` adds torch.compile; ``--channels-last`` forces it on CPU too).
+- plain: the same model in a textbook loop — ``DataLoader(TensorDataset(float32 images))`` on the
+  host, ``.to(device)`` per batch, float32, default memory format.
+
+Both time ``--steps`` optimisation steps after ``--warmup`` steps. ``--estimate`` also measures the
+library's throughput for nin-latent and ssdh on 28x28 grayscale (MNIST-sized) images and prints the
+seconds per epoch of the ``cnnh`` protocol (5,000 training images) for the three settings.
+
+    python benchmarks/bench_train.py --device cpu --steps 4 --estimate
+    python benchmarks/bench_train.py --device cuda --steps 200 --compile
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+
+import numpy as np
+import torch
+
+
+def synthetic(n: int, image_shape: tuple[int, ...], seed: int = 0):
+    """A Dataset of ``n`` random uint8 images and labels 0..9, and a Split training on the first ``n - 10``."""
+    from hashlib_core.data import Dataset
+    from hashlib_core.protocols import Split
+
+    rng = np.random.default_rng(seed)
+    images = rng.integers(0, 256, (n, *image_shape), dtype=np.uint8)
+    labels = rng.integers(0, 10, n).astype(np.int64)
+    ds = Dataset("synthetic", "synthetic", images, labels, n, tuple(map(str, range(10))), "random")
+    index = np.arange(n, dtype=np.int64)
+    split = Split("bench", "synthetic", "synthetic", seed, query=index[-10:], train=index[:-10],
+                  validation=index[-10:], database=index)
+    return ds, split
+
+
+def library_throughput(method: str, image_shape, args) -> tuple[float, str]:
+    """Images/second of the library's loop over ``args.steps`` steps (after a warm-up run)."""
+    from hashlib_core.train import TrainConfig, train
+
+    def run(steps: int):
+        ds, split = synthetic(steps * args.batch_size + 10, image_shape)
+        config = TrainConfig(method=method, n_bits=args.bits, batch_size=args.batch_size, epochs=1,
+                             max_steps=steps, device=args.device, compile=args.compile, progress=False,
+                             channels_last=True if args.channels_last else None, num_threads=args.threads,
+                             width_mult=args.width_mult)
+        return train(config, ds, split)
+
+    run(max(1, args.warmup))
+    result = run(args.steps)
+    return result.images_per_second, result.device_name
+
+
+def plain_throughput(args) -> float:
+    """Images/second of a textbook loop of the same DNNH model (DataLoader, float32, NCHW)."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from hashlib_core.models import build_loss, build_model
+
+    device = torch.device("cuda" if args.device in ("auto", "cuda") and torch.cuda.is_available() else
+                          args.device if args.device != "auto" else "cpu")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    model = build_model("dnnh", args.bits, 10, (32, 32, 3), width_mult=args.width_mult or 1.0).to(device)
+    loss_fn = build_loss("dnnh")
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=5e-4)
+    n = (args.steps + args.warmup) * args.batch_size
+    images = torch.randn(n, 3, 32, 32)
+    labels = torch.randint(0, 10, (n,))
+    loader = DataLoader(TensorDataset(images, labels), batch_size=args.batch_size, shuffle=True, drop_last=True)
+    model.train()
+    t0 = None
+    for step, (x, y) in enumerate(loader):
+        if step == args.warmup:
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+        x, y = x.to(device), y.to(device)
+        loss = loss_fn(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return args.steps * args.batch_size / (time.perf_counter() - t0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument("--steps", type=int, default=4, help="timed optimisation steps per loop")
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--bits", type=int, default=48)
+    parser.add_argument("--width-mult", type=float, default=None, help="NIN width multiplier (default: the paper's)")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    parser.add_argument("--compile", action="store_true", help="torch.compile in the library's loop")
+    parser.add_argument("--channels-last", action="store_true", help="channels-last in the library's loop on CPU too")
+    parser.add_argument("--estimate", action="store_true", help="also MNIST-sized nin-latent / ssdh epoch estimates")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+    print(f"torch {torch.__version__}, python {platform.python_version()}, {os.cpu_count()} CPU cores, "
+          f"{torch.get_num_threads()} torch threads; load average {os.getloadavg()[0]:.1f}")
+    lib_ips, device_name = library_throughput("dnnh", (32, 32, 3), args)
+    plain_ips = plain_throughput(args)
+    print(f"device: {device_name}")
+    print(f"DNNH NIN 32x32 (width_mult {args.width_mult or 1.0}), {args.bits} bits, batch {args.batch_size}, {args.steps} timed steps:")
+    print(f"  library loop : {lib_ips:9.1f} images/s")
+    print(f"  plain loop   : {plain_ips:9.1f} images/s")
+    print(f"  ratio        : {lib_ips / plain_ips:9.2f}x")
+    print(f"  => DNNH on CIFAR-10 cnnh (5,000 training images): {5000 / lib_ips:.0f} s per epoch")
+    if args.estimate:
+        for method in ("nin-latent", "ssdh"):
+            ips, _ = library_throughput(method, (28, 28), args)
+            print(f"  => {method} on MNIST cnnh (5,000 images 28x28): {ips:.1f} images/s, "
+                  f"{5000 / ips:.0f} s per epoch")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
