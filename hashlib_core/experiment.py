@@ -20,7 +20,7 @@ from hashlib_core.profiles import load_profile, method_settings
 
 __all__ = ["run_experiment", "BASELINES", "DEEP_METHODS", "default_features", "EVALUATION"]
 
-BASELINES = ("lsh", "itq", "ksh", "sh")
+BASELINES = ("lsh", "itq", "itq-cca", "ksh", "sh")
 DEEP_METHODS = ("dnnh", "dnnh-fc", "expo", "expo-pretrain", "nin-latent", "dlbhc", "ssdh")
 #: evaluation settings stored in every record (the book reports tie-aware expected AP)
 EVALUATION = {"topk": [1000, 5000], "radius": 2, "ties": "expected"}
@@ -41,7 +41,7 @@ def _validate(method: str, n_bits: int, seed: int) -> None:
 
 
 def _run_baseline(method, ds, split, n_bits, seed, settings):
-    from hashlib_core import baselines
+    from hashlib_core.baselines import BASELINE_CLASSES
     from hashlib_core.features import extract_features
 
     kind = settings.get("features") or default_features(ds)
@@ -49,9 +49,9 @@ def _run_baseline(method, ds, split, n_bits, seed, settings):
     features = extract_features(ds, kind=kind)
     t_features = time.perf_counter() - t0
     params = {k: v for k, v in settings.items() if k not in ("features",)}
-    estimator = getattr(baselines, method.upper())(n_bits=n_bits, random_state=seed, **params)
+    estimator = BASELINE_CLASSES[method](n_bits=n_bits, random_state=seed, **params)
     t0 = time.perf_counter()
-    if method == "ksh":
+    if estimator._requires_y:
         estimator.fit(features[split.train], ds.labels[split.train])
     else:
         estimator.fit(features[split.train])
@@ -90,7 +90,7 @@ def _run_deep(method, ds, split, n_bits, seed, settings, device):
         extra_metrics["accuracy"] = float(result.accuracy(ds.images[split.query], ds.labels[split.query]))
     training = {"history": result.history, "best_epoch": result.best_epoch,
                 "best_val_map": result.best_val_map, "images_per_second": result.images_per_second,
-                "pretrained_weights": False}
+                "pretrained_weights": bool(result.pretrained_weights)}
     timings = {"train_s": t_train, "encode_s": t_encode}
     return query_codes, db_codes, result.config_dict(), timings, training, None, result.device, extra_metrics
 

@@ -40,7 +40,7 @@ PAPERS = {
 #: which paper each method of the package reproduces
 METHOD_PAPER = {"dnnh": "dnnh", "dnnh-fc": "dnnh", "expo": "mu-liu", "expo-pretrain": "mu-liu",
                 "nin-latent": "nin-latent", "dlbhc": "nin-latent", "ssdh": "ssdh",
-                "lsh": "baselines", "itq": "baselines", "ksh": "baselines", "sh": "baselines"}
+                "lsh": "baselines", "itq": "baselines", "itq-cca": "baselines", "ksh": "baselines", "sh": "baselines"}
 
 _LU = "Lu et al. 2017 (Hindawi Applied Mathematics), Table 3, from the DNNH and CNNH papers"
 _BITS = (12, 24, 32, 48)

@@ -43,3 +43,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip_gpu)
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory):
+    from hashlib_core.reproduce import run_grid
+
+    root = tmp_path_factory.mktemp("smoke")
+    executed, results = root / "executed", root / "results"
+    outcomes = run_grid("smoke", jobs=2, executed_dir=executed, results_dir=results, device="cpu")
+    return {"executed": executed, "results": results, "outcomes": outcomes}
