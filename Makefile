@@ -1,5 +1,6 @@
 # The two commands of the README:
-#   make book   run the main job (smoke profile on the embedded data) and build the book
+#   make book   run the main job: the digits demo, the smoke profile of every notebook (embedded
+#               digits, CPU) and the book built from them; prints where the HTML is
 #   make test   run the test suite
 # Both create or reuse .venv and install everything they need.
 PY := .venv/bin/python
@@ -16,6 +17,8 @@ demo: env
 
 book: env
 	$(PY) -m hashlib_core demo
+	$(PY) -m hashlib_core reproduce --profile smoke --jobs 2 --device cpu
+	$(PY) -m hashlib_core book --profile smoke
 
 test:
 	@scripts/setup-env.sh --browser
@@ -26,6 +29,7 @@ reproduce: env
 
 bench: env
 	$(PY) benchmarks/bench_eval.py
+	$(PY) benchmarks/bench_train.py
 
 clean:
 	rm -rf book/_build artifacts

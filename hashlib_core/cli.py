@@ -40,10 +40,12 @@ def _experiment(args: argparse.Namespace) -> int:
 
 def _reproduce(args: argparse.Namespace) -> int:
     from hashlib_core.reproduce import run_grid
+    from hashlib_core.reproduce.grid import parse_where
 
     outcomes = run_grid(args.profile, jobs=args.jobs, gpus=args.gpus.split(",") if args.gpus else None,
                         force=args.force, only=args.only, device=args.device, timeout_s=args.timeout,
-                        dry_run=args.dry_run, direct=args.direct)
+                        dry_run=args.dry_run, direct=args.direct,
+                        where=parse_where(args.where))
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
@@ -64,7 +66,8 @@ def _summary(args: argparse.Namespace) -> int:
 def _book(args: argparse.Namespace) -> int:
     from hashlib_core.bookbuild import build_book
 
-    print(f"book: {build_book(args.profile)}")
+    index = build_book(args.profile)
+    print(f"book built: {index}\nopen it in a browser: {index.as_uri()}")
     return 0
 
 
@@ -107,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", nargs="*", default=None, help="notebook names (substrings) to run")
     p.add_argument("--device", default="auto")
     p.add_argument("--timeout", type=int, default=None, help="seconds per notebook cell")
+    p.add_argument("--where", nargs="*", default=None, metavar="KEY=VALUES",
+                   help="only record cells whose parameters match, e.g. seed=0 dataset=mnist n_bits=12,48")
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("--direct", action="store_true",
                    help="run record cells not shown in the book in-process, without a notebook")

@@ -8,22 +8,42 @@ from hashlib_core.papers import paper_numbers
 from hashlib_core.results.summary import aggregate, summary_rows
 
 __all__ = ["comparison_rows", "comparison_table", "deviations", "metrics_table", "GAP_TO_EXPLAIN",
-           "CHAPTER_SETTINGS", "ALL_SETTINGS", "show_comparison", "describe_run", "inventory", "gap_notes"]
+           "CHAPTER_SETTINGS", "ALL_SETTINGS", "show_comparison", "describe_run", "inventory", "gap_notes",
+           "audit_records", "format_ours"]
 
 #: gaps larger than this are explained in the book (issue: reproduce the papers' tables)
 GAP_TO_EXPLAIN = 0.03
 
 
-def deviations(variant: str, method: str, features: str | None = None) -> str:
+#: deep methods of the package (their rows get the profile's training deviations)
+_DEEP = ("dnnh", "dnnh-fc", "expo", "expo-pretrain", "nin-latent", "dlbhc", "ssdh")
+
+
+def deviations(variant: str, method: str, features: str | None = None, profile: str | None = None) -> str:
     """What differs from the paper's setting, in words (shown beside every comparison)."""
     notes = []
     if variant == "cifar10-jpeg":
         notes.append("CIFAR-10 JPEG copy (q75), not the original pixels")
     if method in ("nin-latent", "dlbhc", "ssdh"):
         notes.append("trained from scratch: no ImageNet-pretrained AlexNet here")
+    if method in _DEEP:
+        notes.append("BatchNorm after each convolution (not in the paper)")
+        if profile == "reduced":
+            notes.append("reduced profile: NIN at 1/4 width, 8 epochs on a CPU")
+    if method == "lsh":
+        notes.append("features centred before the random projections (the papers do not say)")
     if features == "gist":
         notes.append("our GIST implementation (32x32 input)")
     return "; ".join(notes)
+
+
+def format_ours(row: dict) -> str:
+    """``mean ± std (n seeds)``, or ``mean (1 seed)`` (no spread from one run), or ``""`` without records."""
+    if row["ours_mean"] is None:
+        return ""
+    if row["n_seeds"] < 2:
+        return f"{row['ours_mean']:.3f} (1 seed)"
+    return f"{row['ours_mean']:.3f} ± {row['ours_std']:.3f} ({row['n_seeds']} seeds)"
 
 
 def comparison_rows(results_dir: str | os.PathLike, profile: str, dataset: str, protocol: str,
@@ -41,7 +61,7 @@ def comparison_rows(results_dir: str | os.PathLike, profile: str, dataset: str, 
                "ours_mean": a["mean"] if a else None, "ours_std": a["std"] if a else None,
                "n_seeds": a["n_seeds"] if a else 0, "source": p.source if p else "",
                "setting": (p.setting if p else ""),
-               "deviations": deviations(a["variant"], key[0], a["features"]) if a else ""}
+               "deviations": deviations(a["variant"], key[0], a["features"], profile) if a else ""}
         row["difference"] = (row["ours_mean"] - row["paper"]) if a and p else None
         row["explain"] = row["difference"] is not None and abs(row["difference"]) > GAP_TO_EXPLAIN
         out.append(row)
@@ -57,7 +77,7 @@ def comparison_table(results_dir, profile: str, dataset: str, protocol: str, met
     fmt = lambda v: "" if v is None else f"{v:.3f}"
     table = pd.DataFrame([{
         "method": r["method"], "bits": r["n_bits"], f"paper {metric}": fmt(r["paper"]),
-        f"ours {metric}": "" if r["ours_mean"] is None else f"{r['ours_mean']:.3f} ± {r['ours_std']:.3f} ({r['n_seeds']})",
+        f"ours {metric}": format_ours(r),
         "difference": "" if r["difference"] is None else f"{r['difference']:+.3f}",
         "deviations from the paper": r["deviations"] or r["setting"],
     } for r in rows])
@@ -152,6 +172,32 @@ def gap_notes(results_dir, profile: str, threshold: float = GAP_TO_EXPLAIN):
             if row["difference"] is not None and abs(row["difference"]) > threshold:
                 reasons = row["deviations"] or "unexplained: no known deviation from the paper's setting"
                 lines.append(f"- **{row['method']}**, {dataset}/{protocol}, {row['n_bits']} bits, {metric}: ours "
-                             f"{row['ours_mean']:.3f} ± {row['ours_std']:.3f} vs paper {row['paper']:.3f} "
+                             f"{format_ours(row)} vs paper {row['paper']:.3f} "
                              f"({row['difference']:+.3f}). Known deviations: {reasons}.")
     return Markdown("\n".join(lines) if lines else f"No gap larger than {threshold} among the {profile} records.")
+
+
+def audit_records(results_dir, profile: str, metrics: tuple[str, ...] = ("map@all", "p@r2")):
+    """Recompute ``metrics`` of every ``profile`` record from its stored codes; one row per record kind.
+
+    Returns a DataFrame with, per (variant, protocol, method), the number of records checked and the
+    largest absolute difference between the stored and the recomputed value of each metric.
+    """
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    from hashlib_core.results import iter_records, recompute_metrics
+
+    root = Path(results_dir, profile)
+    records = list(iter_records(root)) if root.is_dir() else []
+    rows = []
+    for record in tqdm(records, desc="recomputing from stored codes", unit="record", disable=len(records) < 20):
+        fresh = recompute_metrics(record)
+        rows.append({"variant": record["variant"], "protocol": record["protocol"], "method": record["method"],
+                     **{f"max |Δ {m}|": abs(fresh[m] - record["metrics"][m]) for m in metrics}})
+    if not rows:
+        return pd.DataFrame({"note": [f"no {profile}-profile records under {results_dir}"]})
+    frame = pd.DataFrame(rows)
+    return (frame.groupby(["variant", "protocol", "method"])
+            .agg(records=("method", "size"), **{c: (c, "max") for c in frame.columns if c.startswith("max")})
+            .reset_index())

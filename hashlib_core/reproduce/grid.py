@@ -8,7 +8,7 @@ from pathlib import Path
 from hashlib_core.io import repo_root
 from hashlib_core.profiles import load_profile
 
-__all__ = ["Cell", "expand_grid", "notebooks_dir", "results_dir_for"]
+__all__ = ["Cell", "expand_grid", "parse_where", "SELECTABLE", "notebooks_dir", "results_dir_for"]
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,33 @@ def results_dir_for(profile: dict) -> Path:
     return repo_root() / profile.get("results_dir", "results")
 
 
+def parse_where(terms: list[str] | None) -> dict[str, set[str]]:
+    """``["seed=0,1", "dataset=mnist"]`` → ``{"seed": {"0", "1"}, "dataset": {"mnist"}}``.
+
+    Raises:
+        ValueError: a term is not ``key=value[,value...]`` or names an unknown key.
+    """
+    where: dict[str, set[str]] = {}
+    for term in terms or []:
+        key, sep, values = term.partition("=")
+        if not sep or not values or key not in SELECTABLE:
+            raise ValueError(f"bad selection {term!r}: expected key=value[,value...] with key one of "
+                             f"{', '.join(SELECTABLE)}")
+        where.setdefault(key, set()).update(v.strip() for v in values.split(","))
+    return where
+
+
+#: cell parameters that ``where`` can select on
+SELECTABLE = ("method", "dataset", "protocol", "n_bits", "seed")
+
+
 def expand_grid(profile_name: str, *, only: list[str] | None = None, device: str = "auto",
-                results_dir: str | Path | None = None) -> list[Cell]:
+                results_dir: str | Path | None = None, where: dict[str, set[str]] | None = None) -> list[Cell]:
     """All cells of a profile, in file order; ``only`` keeps the notebooks whose name contains any of its strings.
 
     ``results_dir`` overrides where the cells write their records (the profile's own folder by default).
+    ``where`` (see :func:`parse_where`) keeps only the record-writing cells whose parameters match,
+    e.g. ``{"seed": {"0"}}`` for a first pass over one seed; chapter-only cells are kept.
     """
     profile = load_profile(profile_name)
     results_dir = str(Path(results_dir).resolve()) if results_dir else str(results_dir_for(profile))
@@ -72,6 +94,8 @@ def expand_grid(profile_name: str, *, only: list[str] | None = None, device: str
                 entry["methods"], entry["datasets"], entry["bits"], entry["seeds"]):
             params = {**common, "method": method, "dataset": dataset, "protocol": protocol,
                       "n_bits": n_bits, "seed": seed}
+            if where and not all(str(params[k]) in v for k, v in where.items()):
+                continue
             for_book = all(params.get(k) == v for k, v in book_cell.items()) if book_cell else False
             cells.append(Cell(notebook, tuple(sorted(params.items())), True, for_book))
     # a notebook with no explicit book cell shows its first cell in the book

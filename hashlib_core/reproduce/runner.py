@@ -88,17 +88,19 @@ def run_direct(cell: Cell) -> CellOutcome:
 def run_grid(profile: str, *, jobs: int = 1, gpus: list[str] | None = None, force: bool = False,
              only: list[str] | None = None, device: str = "auto", executed_dir: str | os.PathLike | None = None,
              timeout_s: int | None = None, dry_run: bool = False,
-             results_dir: str | os.PathLike | None = None, direct: bool = False) -> list[CellOutcome]:
+             results_dir: str | os.PathLike | None = None, direct: bool = False,
+             where: dict[str, set[str]] | None = None) -> list[CellOutcome]:
     """Execute every cell of ``profile`` not done yet; ``jobs`` processes (round-robin over ``gpus``).
 
     With ``direct``, record cells that are not shown in the book run in-process through
     :func:`~hashlib_core.experiment.run_experiment` (no notebook, no kernel start-up); the book's
-    cells still execute their notebooks.
+    cells still execute their notebooks. ``where`` selects record cells by parameter (see
+    :func:`~hashlib_core.reproduce.grid.parse_where`).
     """
     from tqdm.auto import tqdm
 
     executed = Path(executed_dir) if executed_dir else default_executed_dir(profile)
-    cells = expand_grid(profile, only=only, device=device, results_dir=results_dir)
+    cells = expand_grid(profile, only=only, device=device, results_dir=results_dir, where=where)
     todo, outcomes = [], []
     for cell in cells:
         as_direct = direct and cell.writes_record and not cell.for_book
