@@ -30,6 +30,13 @@ def test_book_builds_with_every_chapter(built_book):
     assert "cdn.jsdelivr.net/npm/mathjax" not in (built_book / "intro.html").read_text()
 
 
+def test_display_math_is_parsed_as_math_not_as_dollar_signs(built_book):
+    """A `$$` block glued to a paragraph is read as two inline `$` and leaves stray dollars in the page."""
+    for page in sorted((built_book / "chapters").glob("*.html")):
+        html = page.read_text()
+        assert '$<span class="math' not in html and '</span>$' not in html, page.name
+
+
 def _chromium() -> str:
     for name in ("chromium", "chromium-browser", "google-chrome"):
         path = shutil.which(name)
