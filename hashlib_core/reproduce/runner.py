@@ -71,6 +71,13 @@ def _record_exists(cell: Cell) -> bool:
     return any(root.glob(pattern))
 
 
+def _is_current(cell: Cell, executed_dir: Path) -> bool:
+    """The executed notebook exists and is newer than its source (an edited chapter is re-run)."""
+    out = cell.output_path(executed_dir)
+    source = notebooks_dir() / f"{cell.notebook}.ipynb"
+    return out.exists() and out.stat().st_mtime >= source.stat().st_mtime
+
+
 def run_direct(cell: Cell) -> CellOutcome:
     """Run a record cell in this process (same code path as its notebook, without the notebook)."""
     from hashlib_core.experiment import run_experiment
@@ -104,7 +111,7 @@ def run_grid(profile: str, *, jobs: int = 1, gpus: list[str] | None = None, forc
     todo, outcomes = [], []
     for cell in cells:
         as_direct = direct and cell.writes_record and not cell.for_book
-        done = _record_exists(cell) if as_direct else cell.output_path(executed).exists()
+        done = _record_exists(cell) if as_direct else _is_current(cell, executed)
         if not force and done:
             outcomes.append(CellOutcome(cell, "skipped", 0.0, output=str(cell.output_path(executed))))
         else:

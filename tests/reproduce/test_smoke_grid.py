@@ -38,6 +38,27 @@ def test_resume_skips_done_cells(smoke_run):
     assert outcomes and {o.status for o in outcomes} == {"skipped"}
 
 
+def test_an_edited_notebook_is_executed_again(smoke_run):
+    import os
+
+    from hashlib_core.reproduce.grid import notebooks_dir
+
+    cell = next(c for c in expand_grid("smoke", results_dir=smoke_run["results"]) if c.notebook == "01_introduction")
+    out = cell.output_path(smoke_run["executed"])
+    before = out.stat()
+    source_mtime = (notebooks_dir() / "01_introduction.ipynb").stat().st_mtime
+    os.utime(out, (before.st_atime, source_mtime - 60))  # executed before the source was last edited
+    try:
+        outcomes = run_grid("smoke", executed_dir=smoke_run["executed"], results_dir=smoke_run["results"],
+                            device="cpu", only=["01_introduction"], dry_run=True)
+        assert [o.status for o in outcomes] == ["pending"]
+    finally:
+        os.utime(out, (before.st_atime, before.st_mtime))
+    outcomes = run_grid("smoke", executed_dir=smoke_run["executed"], results_dir=smoke_run["results"],
+                        device="cpu", only=["01_introduction"], dry_run=True)
+    assert [o.status for o in outcomes] == ["skipped"]
+
+
 @pytest.mark.parametrize("bad, message", [({"dataset": "imagenet21k"}, "unknown dataset 'imagenet21k'"),
                                           ({"n_bits": -3}, "n_bits must be a positive integer")])
 def test_bad_parameter_fails_clearly_and_writes_no_record(tmp_path, bad, message):
