@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import time
 
@@ -31,17 +30,7 @@ import numpy as np
 import torch
 
 import hashlib_core as hc
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+from hashlib_core.results.environment import cpu_model
 
 
 def make_case(n_q: int, n_db: int, n_bits: int, seed: int = 0):

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from hashlib_core.io import repo_root
 
-__all__ = ["run_environment", "git_commit", "device_name"]
+__all__ = ["run_environment", "git_commit", "device_name", "cpu_model"]
 
 
 @lru_cache(maxsize=1)
@@ -25,7 +25,8 @@ def git_commit() -> dict:
         return {"commit": "unknown", "dirty": None}
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo (the platform's processor string elsewhere)."""
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -44,7 +45,7 @@ def device_name(device: str | None = None) -> str:
 
     if device is not None and str(device).startswith("cuda") and torch.cuda.is_available():
         return torch.cuda.get_device_name(torch.device(device))
-    return f"CPU: {_cpu_model()} ({os.cpu_count()} cores, {torch.get_num_threads()} torch threads)"
+    return f"CPU: {cpu_model()} ({os.cpu_count()} cores, {torch.get_num_threads()} torch threads)"
 
 
 def run_environment(device: str | None = None) -> dict:

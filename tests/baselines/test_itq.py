@@ -7,6 +7,7 @@ from sklearn.decomposition import PCA
 
 from hashlib_core.baselines import ITQ, ITQCCA, LSH
 from hashlib_core.baselines.itq import itq_rotation
+from naive_ranking import naive_map  # noqa: E402  (tests/baselines/naive_ranking.py)
 
 
 def _correlated(n=500, d=12, seed=0):
@@ -123,16 +124,6 @@ def _label_in_low_variance_directions(n=600, seed=0):
     return X, y
 
 
-def _map(codes_q, codes_db, yq, ydb):
-    d = (codes_q[:, None, :] != codes_db[None]).sum(-1)
-    aps = []
-    for i in range(len(codes_q)):
-        rel = ydb[np.argsort(d[i], kind="stable")] == yq[i]
-        hits = np.cumsum(rel)
-        aps.append((hits / np.arange(1, len(rel) + 1))[rel].mean())
-    return float(np.mean(aps))
-
-
 def test_itq_cca_uses_the_labels():
     X, y = _label_in_low_variance_directions()
     Xq, yq = _label_in_low_variance_directions(n=100, seed=1)
@@ -141,7 +132,7 @@ def test_itq_cca_uses_the_labels():
     np.testing.assert_allclose(cca.rotation_.T @ cca.rotation_, np.eye(2), atol=1e-10)
     assert np.all(np.diff(cca.quantization_loss_) <= 1e-9 * cca.quantization_loss_[0])
     assert cca.correlations_[0] > 0.9
-    m_cca = _map(cca.transform(Xq), cca.transform(X), yq, y)
-    m_itq = _map(itq.transform(Xq), itq.transform(X), yq, y)
-    m_lsh = _map(*(LSH(n_bits=2, random_state=0).fit(X).transform(Z) for Z in (Xq, X)), yq, y)
+    m_cca = naive_map(cca.transform(Xq), cca.transform(X), yq, y)
+    m_itq = naive_map(itq.transform(Xq), itq.transform(X), yq, y)
+    m_lsh = naive_map(*(LSH(n_bits=2, random_state=0).fit(X).transform(Z) for Z in (Xq, X)), yq, y)
     assert m_cca > 0.9 and m_cca > m_itq + 0.3 and m_cca > m_lsh + 0.3

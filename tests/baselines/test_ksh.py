@@ -6,6 +6,7 @@ import pytest
 
 from hashlib_core.baselines import ITQ, KSH, LSH
 from hashlib_core.baselines.ksh import _nesterov, _Residual, _smoothed, label_matrix, pairwise_similarity
+from naive_ranking import naive_map  # noqa: E402  (tests/baselines/naive_ranking.py)
 
 
 def _blobs(n=300, n_classes=4, d_signal=6, d_noise=14, noise=3.0, seed=0):
@@ -15,16 +16,6 @@ def _blobs(n=300, n_classes=4, d_signal=6, d_noise=14, noise=3.0, seed=0):
     centres = 2.5 * np.random.default_rng(100).normal(size=(n_classes, d_signal))
     X = np.hstack([centres[y] + rng.normal(size=(n, d_signal)), noise * rng.normal(size=(n, d_noise))])
     return X, y
-
-
-def _map(codes_q, codes_db, yq, ydb):
-    """Naive mAP@all: Hamming ranking, stable ties, AP over the whole ranking."""
-    d = (codes_q[:, None, :] != codes_db[None]).sum(-1)
-    aps = []
-    for i in range(len(codes_q)):
-        rel = ydb[np.argsort(d[i], kind="stable")] == yq[i]
-        aps.append((np.cumsum(rel) / np.arange(1, len(rel) + 1))[rel].mean())
-    return float(np.mean(aps))
 
 
 def _loss(codes, y, n_bits):
@@ -156,11 +147,11 @@ def test_retrieval_beats_lsh_and_itq_clearly():
     X, y = _blobs(n=400, seed=7)
     Xq, yq = _blobs(n=100, seed=8)
     ksh = KSH(n_bits=12, n_anchors=80, random_state=0).fit(X, y)
-    m_ksh = _map(ksh.transform(Xq), ksh.transform(X), yq, y)
+    m_ksh = naive_map(ksh.transform(Xq), ksh.transform(X), yq, y)
     lsh = LSH(n_bits=12, random_state=0).fit(X)
     itq = ITQ(n_bits=12, random_state=0).fit(X)
-    m_lsh = _map(lsh.transform(Xq), lsh.transform(X), yq, y)
-    m_itq = _map(itq.transform(Xq), itq.transform(X), yq, y)
+    m_lsh = naive_map(lsh.transform(Xq), lsh.transform(X), yq, y)
+    m_itq = naive_map(itq.transform(Xq), itq.transform(X), yq, y)
     assert m_ksh > 0.8
     assert m_ksh > m_lsh + 0.3 and m_ksh > m_itq + 0.3
 
@@ -216,6 +207,6 @@ def test_mnist_subset_ksh_beats_unsupervised(mnist):
     y = mnist.labels
     ksh = KSH(n_bits=16, n_anchors=100, random_state=0).fit(X[train], y[train])
     itq = ITQ(n_bits=16, random_state=0).fit(X[train])
-    m_ksh = _map(ksh.transform(X[query]), ksh.transform(X[db]), y[query], y[db])
-    m_itq = _map(itq.transform(X[query]), itq.transform(X[db]), y[query], y[db])
+    m_ksh = naive_map(ksh.transform(X[query]), ksh.transform(X[db]), y[query], y[db])
+    m_itq = naive_map(itq.transform(X[query]), itq.transform(X[db]), y[query], y[db])
     assert m_ksh > 0.6 and m_ksh > m_itq + 0.2
