@@ -35,6 +35,19 @@ def default_executed_dir(profile: str) -> Path:
     return repo_root() / "artifacts" / "executed" / profile
 
 
+def put_package_first_on_kernel_path() -> str:
+    """Prepend this package's root to ``PYTHONPATH`` so that notebook kernels import this copy.
+
+    Without it a kernel imports whichever ``hashlib_core`` is installed (an editable install of
+    another checkout, say), and its records would name that checkout's commit. Returns the new
+    ``PYTHONPATH``.
+    """
+    root = str(repo_root())
+    others = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != root]
+    os.environ["PYTHONPATH"] = os.pathsep.join([root, *others])
+    return os.environ["PYTHONPATH"]
+
+
 def execute_cell(cell: Cell, executed_dir: str | os.PathLike, gpu: str | None = None,
                  timeout_s: int | None = None) -> CellOutcome:
     """Run one cell with papermill; return its outcome (never raises for a failing notebook)."""
@@ -43,6 +56,7 @@ def execute_cell(cell: Cell, executed_dir: str | os.PathLike, gpu: str | None = 
     if gpu is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = gpu
     os.environ.setdefault("TQDM_DISABLE", "1")
+    put_package_first_on_kernel_path()
     out = cell.output_path(Path(executed_dir))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.stem}.running.ipynb")

@@ -58,6 +58,7 @@ def run_environment(device: str | None = None) -> dict:
     return {
         **git_commit(),
         "hashlib_core": hashlib_core.__version__,
+        "package_path": str(repo_root() / "hashlib_core"),
         "python": platform.python_version(),
         "torch": torch.__version__,
         "numpy": numpy.__version__,

@@ -1,5 +1,7 @@
 """Every notebook executes under papermill with the smoke parameters; the runner resumes; bad input fails cleanly."""
 import json
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -72,3 +74,24 @@ def test_bad_parameter_fails_clearly_and_writes_no_record(tmp_path, bad, message
     assert not list((tmp_path / "executed").rglob("*[!d].ipynb")) or all(
         p.name.endswith(".failed.ipynb") for p in (tmp_path / "executed").rglob("*.ipynb"))
     assert not (tmp_path / "results").exists() or not list((tmp_path / "results").rglob("*.json"))
+
+
+def test_kernels_import_the_runners_own_package(monkeypatch):
+    # a notebook kernel must use the package the runner runs from, not another installed copy
+    from hashlib_core.io import repo_root
+    from hashlib_core.reproduce.runner import put_package_first_on_kernel_path
+
+    root = str(repo_root())
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(["/elsewhere/checkout", root]))
+    path = put_package_first_on_kernel_path().split(os.pathsep)
+    assert path == [root, "/elsewhere/checkout"]
+    monkeypatch.delenv("PYTHONPATH")
+    assert put_package_first_on_kernel_path() == root
+
+
+def test_smoke_records_name_this_checkouts_package(smoke_run):
+    import hashlib_core
+
+    for path in Path(smoke_run["results"]).rglob("*.json"):
+        record = json.loads(path.read_text())
+        assert record["environment"]["package_path"] == str(Path(hashlib_core.__file__).resolve().parent)
