@@ -60,6 +60,19 @@ def _summary(args: argparse.Namespace) -> int:
     from hashlib_core.results import write_summary
 
     print(write_summary(args.results_dir))
+    if args.markdown:
+        from hashlib_core import report
+        from hashlib_core.results.store import default_results_dir
+
+        root = args.results_dir or default_results_dir()
+        for dataset, protocol, metric in report.ALL_SETTINGS:
+            table = report.markdown_table(root, args.markdown, dataset, protocol, metric)
+            print(f"\n{dataset} / {protocol} — {metric}, {args.markdown} profile, "
+                  f"ours mean ± std (seeds) [paper]:\n\n{table}")
+        print(f"\nwall-clock cost of the {args.markdown} records:")
+        for row in report.grid_cost(root, args.markdown):
+            print(f"  {row['kind']:9s} {row['cells']:4d} cells  {row['hours']:6.2f} h  "
+                  f"{row['seconds_per_cell']:6.0f} s/cell  on {row['device']}")
     return 0
 
 
@@ -119,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("summary", help="regenerate results/summary.csv from the records")
     p.add_argument("--results-dir", default=None)
+    p.add_argument("--markdown", metavar="PROFILE", default=None,
+                   help="also print the README's tables (ours mean ± std [paper]) and the grid's cost")
     p.set_defaults(func=_summary)
 
     p = sub.add_parser("book", help="build the Jupyter Book from the executed notebooks")

@@ -9,7 +9,7 @@ from hashlib_core.results.summary import aggregate, summary_rows
 
 __all__ = ["comparison_rows", "comparison_table", "deviations", "metrics_table", "GAP_TO_EXPLAIN",
            "CHAPTER_SETTINGS", "ALL_SETTINGS", "show_comparison", "describe_run", "inventory", "gap_notes",
-           "audit_records", "format_ours"]
+           "audit_records", "format_ours", "markdown_table", "grid_cost"]
 
 #: gaps larger than this are explained in the book (issue: reproduce the papers' tables)
 GAP_TO_EXPLAIN = 0.03
@@ -201,3 +201,41 @@ def audit_records(results_dir, profile: str, metrics: tuple[str, ...] = ("map@al
     return (frame.groupby(["variant", "protocol", "method"])
             .agg(records=("method", "size"), **{c: (c, "max") for c in frame.columns if c.startswith("max")})
             .reset_index())
+
+
+def markdown_table(results_dir, profile: str, dataset: str, protocol: str, metric: str = "map@all",
+                   methods: list[str] | None = None) -> str:
+    """Methods × bits as a Markdown table: ours ``mean ± std (n)`` with the paper's figure in brackets.
+
+    This is how the README's result tables are made (``python -m hashlib_core summary --markdown``),
+    so that every number there comes from the records.
+    """
+    rows = [r for r in comparison_rows(results_dir, profile, dataset, protocol, metric)
+            if r["ours_mean"] is not None and (methods is None or r["method"] in methods)]
+    if not rows:
+        return f"(no {profile}-profile records for {dataset}/{protocol})"
+    bits = sorted({r["n_bits"] for r in rows})
+    cells = {(r["method"], r["n_bits"]): r for r in rows}
+    lines = ["| method | " + " | ".join(f"{b} bits" for b in bits) + " |", "|---" * (len(bits) + 1) + "|"]
+    for method in dict.fromkeys(r["method"] for r in rows):
+        entries = []
+        for b in bits:
+            r = cells.get((method, b))
+            if r is None:
+                entries.append("—")
+                continue
+            text = f"{r['ours_mean']:.3f}" + (f" ± {r['ours_std']:.3f}" if r["n_seeds"] > 1 else "")
+            text += f" ({r['n_seeds']})" + (f" [{r['paper']:.3f}]" if r["paper"] is not None else "")
+            entries.append(text)
+        lines.append(f"| {method} | " + " | ".join(entries) + " |")
+    return "\n".join(lines)
+
+
+def grid_cost(results_dir, profile: str) -> list[dict]:
+    """Wall-clock cost of a profile's records per device and method family: cells, hours, seconds per cell."""
+    groups: dict[tuple, list[float]] = {}
+    for row in summary_rows(results_dir, profile) if Path(results_dir, profile).is_dir() else []:
+        kind = "deep" if row["method"] in _DEEP else "baselines"
+        groups.setdefault((row["device"], kind), []).append(float(row["wall_time_s"] or 0.0))
+    return [{"device": device, "kind": kind, "cells": len(times), "hours": sum(times) / 3600,
+             "seconds_per_cell": sum(times) / len(times)} for (device, kind), times in sorted(groups.items())]
