@@ -94,8 +94,6 @@ def expand_grid(profile_name: str, *, only: list[str] | None = None, device: str
                 entry["methods"], entry["datasets"], entry["bits"], entry["seeds"]):
             params = {**common, "method": method, "dataset": dataset, "protocol": protocol,
                       "n_bits": n_bits, "seed": seed}
-            if where and not all(str(params[k]) in v for k, v in where.items()):
-                continue
             for_book = all(params.get(k) == v for k, v in book_cell.items()) if book_cell else False
             cells.append(Cell(notebook, tuple(sorted(params.items())), True, for_book))
     # a notebook with no explicit book cell shows its first cell in the book
@@ -106,4 +104,6 @@ def expand_grid(profile_name: str, *, only: list[str] | None = None, device: str
             cell = Cell(cell.notebook, cell.parameters, cell.writes_record, True)
             seen_book.add(cell.notebook)
         fixed.append(cell)
-    return fixed
+    # select after choosing the book's cells, so that a selection never promotes another cell to the book
+    return [c for c in fixed if not (where and c.writes_record)
+            or all(str(c.params[k]) in v for k, v in where.items())]

@@ -28,6 +28,14 @@ def test_where_keeps_matching_record_cells_and_every_chapter_cell():
     assert chapters == {c.notebook for c in selected if not c.writes_record}
 
 
+def test_where_never_makes_another_cell_the_books_cell():
+    # the reduced profile shows seed 0 in the book: selecting seeds 1 and 2 must not promote one of them
+    everything = {c.name: c.for_book for c in expand_grid("reduced")}
+    selected = expand_grid("reduced", where=parse_where(["seed=1,2"]))
+    assert selected and all(c.for_book == everything[c.name] for c in selected)
+    assert not any(c.for_book for c in selected if c.writes_record)
+
+
 def test_reduced_grid_has_three_seeds_for_the_required_baselines():
     cells = [c for c in expand_grid("reduced", only=["03_baselines"])]
     for method in ("lsh", "itq", "ksh"):
