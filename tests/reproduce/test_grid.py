@@ -36,8 +36,8 @@ def test_where_never_makes_another_cell_the_books_cell():
     assert not any(c.for_book for c in selected if c.writes_record)
 
 
-def test_reduced_grid_has_three_seeds_for_the_required_baselines():
+def test_reduced_grid_has_three_seeds_for_every_baseline():
     cells = [c for c in expand_grid("reduced", only=["03_baselines"])]
-    for method in ("lsh", "itq", "ksh"):
+    for method in ("lsh", "itq", "ksh", "sh", "itq-cca"):
         seeds = {c.params["seed"] for c in cells if c.params["method"] == method}
         assert seeds == {0, 1, 2}, method
