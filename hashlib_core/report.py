@@ -207,12 +207,13 @@ def markdown_table(results_dir, profile: str, dataset: str, protocol: str, metri
                    methods: list[str] | None = None) -> str:
     """Methods × bits as a Markdown table: ours ``mean ± std (n)`` with the paper's figure in brackets.
 
-    This is how the README's result tables are made (``python -m hashlib_core summary --markdown``),
-    so that every number there comes from the records.
+    Methods with a published figure but no record of ours (the papers' own reference methods) get
+    rows of brackets only. This is how the README's result tables are made
+    (``python -m hashlib_core summary --markdown``), so that every number there comes from the records.
     """
     rows = [r for r in comparison_rows(results_dir, profile, dataset, protocol, metric)
-            if r["ours_mean"] is not None and (methods is None or r["method"] in methods)]
-    if not rows:
+            if methods is None or r["method"] in methods]
+    if not any(r["ours_mean"] is not None for r in rows):
         return f"(no {profile}-profile records for {dataset}/{protocol})"
     bits = sorted({r["n_bits"] for r in rows})
     cells = {(r["method"], r["n_bits"]): r for r in rows}
@@ -221,12 +222,10 @@ def markdown_table(results_dir, profile: str, dataset: str, protocol: str, metri
         entries = []
         for b in bits:
             r = cells.get((method, b))
-            if r is None:
-                entries.append("—")
-                continue
-            text = f"{r['ours_mean']:.3f}" + (f" ± {r['ours_std']:.3f}" if r["n_seeds"] > 1 else "")
-            text += f" ({r['n_seeds']})" + (f" [{r['paper']:.3f}]" if r["paper"] is not None else "")
-            entries.append(text)
+            ours = "—" if r is None or r["ours_mean"] is None else (
+                f"{r['ours_mean']:.3f}" + (f" ± {r['ours_std']:.3f}" if r["n_seeds"] > 1 else "") + f" ({r['n_seeds']})")
+            paper = f" [{r['paper']:.3f}]" if r is not None and r["paper"] is not None else ""
+            entries.append(ours + paper)
         lines.append(f"| {method} | " + " | ".join(entries) + " |")
     return "\n".join(lines)
 

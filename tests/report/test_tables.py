@@ -19,16 +19,18 @@ def results_dir(tmp_path_factory):
 
 
 def test_markdown_table_matches_the_records(results_dir, monkeypatch):
-    fake = PaperNumber("lsh-paper", "lsh", "digits", "cnnh-mini", "map@all", 16, 0.5, "table 1")
-    monkeypatch.setattr(report, "paper_numbers", lambda **kw: [fake] if kw.get("metric") == "map@all" else [])
+    fake = [PaperNumber("lsh-paper", "lsh", "digits", "cnnh-mini", "map@all", 16, 0.5, "table 1"),
+            PaperNumber("lsh-paper", "cnnh", "digits", "cnnh-mini", "map@all", 8, 0.75, "table 1")]
+    monkeypatch.setattr(report, "paper_numbers", lambda **kw: fake if kw.get("metric") == "map@all" else [])
     values = [r["metrics"]["map@all"] for r in iter_records(results_dir / "smoke") if r["method"] == "lsh"]
     itq = [r["metrics"]["map@all"] for r in iter_records(results_dir / "smoke") if r["method"] == "itq"]
     lines = report.markdown_table(results_dir, "smoke", "digits", "cnnh-mini").splitlines()
     assert lines[0] == "| method | 8 bits | 16 bits |"
-    assert lines[2] == f"| itq | {itq[0]:.3f} (1) | — |"
-    assert lines[3] == (f"| lsh | — | {statistics.fmean(values):.3f} ± {statistics.stdev(values):.3f} (3) "
+    assert lines[2] == "| cnnh | — [0.750] | — |"  # a paper's method we do not run: its figure only
+    assert lines[3] == f"| itq | {itq[0]:.3f} (1) | — |"
+    assert lines[4] == (f"| lsh | — | {statistics.fmean(values):.3f} ± {statistics.stdev(values):.3f} (3) "
                         "[0.500] |")
-    assert len(lines) == 4
+    assert len(lines) == 5
 
 
 def test_markdown_table_without_records_says_so(tmp_path):
@@ -51,3 +53,19 @@ def test_summary_command_prints_tables_and_cost(results_dir, capsys):
     out = capsys.readouterr().out
     assert (results_dir / "summary.csv").exists()
     assert "wall-clock cost of the smoke records" in out and "baselines    4 cells" in out
+
+
+def test_readme_tables_are_the_ones_the_records_give():
+    # every number of the README's result tables comes from results/ (regenerate them with
+    # `python -m hashlib_core summary --markdown reduced` after adding records)
+    from hashlib_core.io import repo_root
+
+    readme = (repo_root() / "README.md").read_text()
+    shown = 0
+    for dataset, protocol, metric in report.ALL_SETTINGS:
+        table = report.markdown_table(repo_root() / "results", "reduced", dataset, protocol, metric)
+        if table.startswith("(no "):
+            continue
+        assert table in readme, f"README's {dataset}/{protocol} {metric} table differs from the records"
+        shown += 1
+    assert shown >= 2
