@@ -37,13 +37,18 @@ def deviations(variant: str, method: str, features: str | None = None, profile: 
     return "; ".join(notes)
 
 
-def format_ours(row: dict) -> str:
-    """``mean ± std (n seeds)``, or ``mean (1 seed)`` (no spread from one run), or ``""`` without records."""
+def format_ours(row: dict, short: bool = False) -> str:
+    """``mean ± std (n seeds)``, or ``mean (1 seed)`` (no spread from one run), or ``""`` without records.
+
+    ``short`` drops the word: ``mean ± std (n)``, ``mean (1)`` (the README's tables).
+    """
     if row["ours_mean"] is None:
         return ""
-    if row["n_seeds"] < 2:
-        return f"{row['ours_mean']:.3f} (1 seed)"
-    return f"{row['ours_mean']:.3f} ± {row['ours_std']:.3f} ({row['n_seeds']} seeds)"
+    n = row["n_seeds"]
+    count = f"({n})" if short else f"({n} seed{'s' if n > 1 else ''})"
+    if n < 2:
+        return f"{row['ours_mean']:.3f} {count}"
+    return f"{row['ours_mean']:.3f} ± {row['ours_std']:.3f} {count}"
 
 
 def comparison_rows(results_dir: str | os.PathLike, profile: str, dataset: str, protocol: str,
@@ -222,8 +227,7 @@ def markdown_table(results_dir, profile: str, dataset: str, protocol: str, metri
         entries = []
         for b in bits:
             r = cells.get((method, b))
-            ours = "—" if r is None or r["ours_mean"] is None else (
-                f"{r['ours_mean']:.3f}" + (f" ± {r['ours_std']:.3f}" if r["n_seeds"] > 1 else "") + f" ({r['n_seeds']})")
+            ours = (format_ours(r, short=True) if r is not None else "") or "—"
             paper = f" [{r['paper']:.3f}]" if r is not None and r["paper"] is not None else ""
             entries.append(ours + paper)
         lines.append(f"| {method} | " + " | ".join(entries) + " |")

@@ -41,8 +41,6 @@ def test_resume_skips_done_cells(smoke_run):
 
 
 def test_an_edited_notebook_is_executed_again(smoke_run):
-    import os
-
     from hashlib_core.reproduce.grid import notebooks_dir
 
     cell = next(c for c in expand_grid("smoke", results_dir=smoke_run["results"]) if c.notebook == "01_introduction")
