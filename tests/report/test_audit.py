@@ -1,11 +1,9 @@
 """The comparison chapter's audit recomputes stored metrics from stored codes and catches a mismatch."""
-import json
-
 import pytest
 
 from hashlib_core.experiment import run_experiment
 from hashlib_core.report import audit_records
-from hashlib_core.results import iter_records
+from hashlib_core.results import iter_records, write_record
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +25,7 @@ def test_audit_reports_a_tampered_metric(results_dir, tmp_path):
     record = next(r for r in iter_records(results_dir / "smoke") if r["method"] == "lsh")
     path = record.pop("_path")
     record["metrics"]["map@all"] += 0.25
-    tampered = tmp_path / "smoke" / "x" / "lsh.json"
-    tampered.parent.mkdir(parents=True)
-    tampered.write_text(json.dumps(record))
+    write_record(record, tmp_path)
     table = audit_records(tmp_path, "smoke")
     assert table.loc[0, "max |Δ map@all|"] == pytest.approx(0.25)
     assert path  # the original record is untouched

@@ -83,3 +83,43 @@ def test_summary_csv_is_generated_from_records(digits, tmp_path):
     assert text[0].startswith("profile,paper,method")
     assert len(text) == 3 and {line.split(",")[0] for line in text[1:]} == {"smoke", "reduced"}
     assert [r["metrics"]["map@all"] for r in iter_records(tmp_path, "reduced")] == [0.75]
+
+
+def test_records_of_one_split_share_one_labels_file(digits, tmp_path):
+    first = write_record(_record(digits), tmp_path)
+    other = _record(digits)
+    other["method"], other["_path"] = "itq", "/not/stored"
+    second = write_record(other, tmp_path)
+    labels_files = sorted(p.name for p in first.parent.glob("labels-*.json"))
+    assert len(labels_files) == 1
+    stored = json.loads(second.read_text())
+    assert "_path" not in stored and stored["schema"] == 2
+    assert set(stored["codes"]) == {"query", "database", "labels"}
+    assert stored["codes"]["labels"]["file"] == labels_files[0]
+    # the labels file is not a record, and reading puts the labels back inline
+    assert [r["method"] for r in iter_records(tmp_path)] == ["itq", "lsh"]
+    split = make_split(digits, "cnnh-mini", seed=1)
+    _, _, query_labels, db_labels = record_codes(read_record(second))
+    assert np.array_equal(query_labels, digits.labels[split.query])
+    assert np.array_equal(db_labels, digits.labels[split.database])
+
+
+def test_schema_1_record_with_inline_labels_is_still_read(digits, tmp_path):
+    record = _record(digits)
+    record["schema"] = 1
+    path = tmp_path / "lsh-8b-seed1.json"
+    path.write_text(json.dumps(record))
+    assert np.array_equal(record_codes(read_record(path))[3], record_codes(record)[3])
+
+
+def test_missing_or_altered_labels_file_is_an_error(digits, tmp_path):
+    path = write_record(_record(digits), tmp_path)
+    (labels_path,) = path.parent.glob("labels-*.json")
+    labels = json.loads(labels_path.read_text())
+    labels["query_labels"] = encode_array(decode_array(labels["query_labels"])[::-1].copy())
+    labels_path.write_text(json.dumps(labels))
+    with pytest.raises(ValueError, match="do not match the digest"):
+        read_record(path)
+    labels_path.unlink()
+    with pytest.raises(ValueError, match="labels file labels-.* is missing"):
+        read_record(path)
