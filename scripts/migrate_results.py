@@ -1,4 +1,4 @@
-"""Rewrite schema-1 result records (labels inline) as schema 2 (labels in a shared file).
+"""Rewrite schema-1 result records (codes and labels base64 in the JSON) as schema 2 (.npz beside it).
 
 Storage only: every other field is kept as it was, and each rewritten record is read back and
 checked to decode to the same codes and labels and to hold the same fields, or the script stops.

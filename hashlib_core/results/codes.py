@@ -1,18 +1,89 @@
-"""Compact, lossless storage of binary codes and labels inside JSON records.
+"""Compact, lossless storage of binary codes and labels.
 
 Codes ``(n, n_bits)`` in {0,1} are bit-packed (``numpy.packbits``, big-endian bit order
-within each byte), optionally de-duplicated (unique rows + an inverse index, which is
-much smaller for deep models whose codes cluster by class), compressed with zlib and
-base64-encoded. Labels are stored the same way as integer arrays.
+within each byte), de-duplicated when that is smaller (unique rows + an inverse index: much
+smaller for deep models, whose codes cluster by class) and compressed.
+
+Schema 2 (written now) keeps them as arrays in ``.npz`` files (:func:`pack_codes`,
+:func:`save_arrays`); schema 1 kept them base64-encoded inside the JSON record
+(:func:`encode_codes`, :func:`encode_array`), which costs a third more and is still read.
 """
 from __future__ import annotations
 
 import base64
+import hashlib
+import io
+import os
 import zlib
 
 import numpy as np
 
-__all__ = ["encode_codes", "decode_codes", "encode_array", "decode_array"]
+from hashlib_core.io import atomic_write_bytes
+
+__all__ = ["check_codes", "pack_codes", "unpack_codes", "arrays_digest", "save_arrays", "load_arrays",
+           "encode_codes", "decode_codes", "encode_array", "decode_array"]
+
+
+def check_codes(codes) -> np.ndarray:
+    """Validate {0,1} codes ``(n, n_bits)`` (numpy or torch) and return them as a uint8 array."""
+    codes = np.asarray(codes.cpu() if hasattr(codes, "cpu") else codes)
+    if codes.ndim != 2:
+        raise ValueError(f"codes must be 2-D (n, n_bits), got shape {codes.shape}")
+    values = np.unique(codes)
+    if not np.all(np.isin(values, (0, 1))):
+        raise ValueError(f"codes must be in {{0, 1}}, found values {values[:5].tolist()}")
+    return codes.astype(np.uint8)
+
+
+def _index_dtype(n_unique: int) -> type:
+    return np.uint16 if n_unique <= 1 << 16 else np.uint32
+
+
+def pack_codes(codes, name: str) -> dict[str, np.ndarray]:
+    """Arrays that store ``codes (n, n_bits)`` losslessly under keys starting with ``name``.
+
+    Either ``{name}.packed (n, ceil(n_bits/8))`` or ``{name}.unique`` + ``{name}.inverse (n,)``,
+    whichever compresses smaller; ``{name}.n_bits`` holds the code length.
+    """
+    bits = check_codes(codes)
+    plain = {f"{name}.packed": np.packbits(bits, axis=1)}
+    unique, inverse = np.unique(bits, axis=0, return_inverse=True)
+    dedup = {f"{name}.unique": np.packbits(unique, axis=1),
+             f"{name}.inverse": inverse.reshape(-1).astype(_index_dtype(len(unique)))}
+    size = lambda arrays: sum(len(zlib.compress(a.tobytes(), 6)) for a in arrays.values())
+    chosen = dedup if size(dedup) < size(plain) else plain
+    return {**chosen, f"{name}.n_bits": np.array(bits.shape[1], dtype=np.int64)}
+
+
+def unpack_codes(arrays, name: str) -> np.ndarray:
+    """Inverse of :func:`pack_codes`: uint8 {0,1} array ``(n, n_bits)``."""
+    n_bits = int(arrays[f"{name}.n_bits"])
+    if f"{name}.packed" in arrays:
+        return np.unpackbits(arrays[f"{name}.packed"], axis=1, count=n_bits)
+    return np.unpackbits(arrays[f"{name}.unique"], axis=1, count=n_bits)[arrays[f"{name}.inverse"]]
+
+
+def arrays_digest(*arrays: np.ndarray) -> str:
+    """SHA-256 (hex) of the arrays' dtypes, shapes and bytes, in order."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype.str}{list(array.shape)}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def save_arrays(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:
+    """Write ``arrays`` to a compressed ``.npz`` at ``path`` atomically."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def load_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Read every array of an ``.npz`` written by :func:`save_arrays` (no pickles)."""
+    with np.load(path, allow_pickle=False) as npz:
+        return {key: npz[key] for key in npz.files}
 
 
 def _b64(data: bytes) -> str:
@@ -38,27 +109,20 @@ def decode_array(blob: dict) -> np.ndarray:
 
 
 def encode_codes(codes) -> dict:
-    """Encode {0,1} codes ``(n, n_bits)`` (numpy or torch) as a JSON-ready dict; lossless."""
-    codes = np.asarray(codes.cpu() if hasattr(codes, "cpu") else codes)
-    if codes.ndim != 2:
-        raise ValueError(f"codes must be 2-D (n, n_bits), got shape {codes.shape}")
-    values = np.unique(codes)
-    if not np.all(np.isin(values, (0, 1))):
-        raise ValueError(f"codes must be in {{0, 1}}, found values {values[:5].tolist()}")
-    n, n_bits = codes.shape
-    bits = codes.astype(np.uint8)
+    """Schema 1: encode {0,1} codes ``(n, n_bits)`` as a JSON-ready dict (base64); lossless."""
+    bits = check_codes(codes)
+    n, n_bits = bits.shape
     plain = {"n": n, "n_bits": n_bits, "layout": "packbits", "data": _b64(np.packbits(bits, axis=1).tobytes())}
     unique, inverse = np.unique(bits, axis=0, return_inverse=True)
-    index_dtype = np.uint16 if len(unique) <= 1 << 16 else np.uint32
     dedup = {"n": n, "n_bits": n_bits, "layout": "unique+inverse",
              "unique": _b64(np.packbits(unique, axis=1).tobytes()), "n_unique": int(len(unique)),
-             "inverse": encode_array(inverse.reshape(-1).astype(index_dtype))}
+             "inverse": encode_array(inverse.reshape(-1).astype(_index_dtype(len(unique))))}
     size = lambda d: len(d.get("data", "")) + len(d.get("unique", "")) + len(d.get("inverse", {}).get("data", ""))
     return dedup if size(dedup) < size(plain) else plain
 
 
 def decode_codes(blob: dict) -> np.ndarray:
-    """Inverse of :func:`encode_codes`: uint8 {0,1} array ``(n, n_bits)``."""
+    """Inverse of :func:`encode_codes` (schema 1): uint8 {0,1} array ``(n, n_bits)``."""
     n_bits = blob["n_bits"]
     width = (n_bits + 7) // 8
     if blob["layout"] == "packbits":

@@ -3,19 +3,19 @@
 Layout: ``<results_dir>/<profile>/<variant>-<protocol>/<method>-<n_bits>b-seed<seed>.json``.
 A record holds the run's identity (paper, method, dataset variant, protocol + split digest,
 bits, seed, profile), every metric and curve, the hyper-parameters, where it ran
-(:func:`~hashlib_core.results.environment.run_environment`), and the query and database
-codes with their labels, so every figure can be recomputed from the stored codes.
+(:func:`~hashlib_core.results.environment.run_environment`), and its query and database codes
+with their labels, so every figure can be recomputed from what is stored.
 
-Labels are the same for every record of one split, so (schema 2) a record file refers to a
-content-addressed labels file beside it, ``labels-<sha256 prefix>.json``, written once and shared;
-:func:`read_record` puts the labels back, so a record in memory always holds them inline.
-Schema-1 files (labels inline) are still read. Files are written atomically: a failed run never
-leaves a partial file.
+Schema 2: the codes live beside the JSON in ``<method>-<n_bits>b-seed<seed>.codes.npz``, and the
+labels, which are the same for every record of a split, once in a content-addressed
+``labels-<sha256 prefix>.npz``; the JSON names both files with the SHA-256 of their arrays.
+In memory (:func:`build_record`, :func:`read_record`) ``record["codes"]`` always holds the four
+arrays. Schema-1 files (codes and labels base64-encoded inside the JSON) are still read.
+Files are written atomically, the JSON last: a failed run never leaves a partial record.
 """
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import math
 import os
@@ -26,18 +26,20 @@ from typing import Iterator
 import numpy as np
 
 from hashlib_core.io import atomic_write_text, repo_root
-from hashlib_core.results.codes import decode_array, decode_codes, encode_array, encode_codes
+from hashlib_core.results.codes import (arrays_digest, check_codes, decode_array, decode_codes, load_arrays,
+                                        pack_codes, save_arrays, unpack_codes)
 
-__all__ = ["SCHEMA_VERSION", "READABLE_SCHEMAS", "PROFILES", "labels_digest", "default_results_dir", "record_path", "build_record",
-           "write_record", "read_record", "iter_records", "record_codes", "recompute_metrics"]
+__all__ = ["SCHEMA_VERSION", "READABLE_SCHEMAS", "PROFILES", "default_results_dir", "record_path",
+           "build_record", "write_record", "read_record", "iter_records", "record_codes", "recompute_metrics"]
 
 SCHEMA_VERSION = 2
-#: schemas this library reads (1: labels inline in every record)
+#: schemas this library reads (1: codes and labels base64-encoded inside the JSON)
 READABLE_SCHEMAS = (1, 2)
-_RECORD_NAME = re.compile(r".+-\d+b-seed\d+\.json")
-_LABEL_KEYS = ("query_labels", "database_labels")
 PROFILES = ("smoke", "reduced", "full")
 _REQUIRED = ("paper", "method", "dataset", "variant", "protocol", "n_bits", "seed", "profile", "metrics")
+_RECORD_NAME = re.compile(r".+-\d+b-seed\d+\.json")
+_CODE_KEYS = ("query", "database")
+_LABEL_KEYS = ("query_labels", "database_labels")
 
 
 def default_results_dir() -> Path:
@@ -77,27 +79,16 @@ def build_record(*, paper: str, method: str, split, n_bits: int, profile: str, m
         "seed": int(split.seed), "profile": profile, "features": features,
         "metrics": scalars, "curves": curves, "hyperparameters": hyperparameters,
         "training": training or {}, "timings": timings, "environment": environment, "notes": notes,
-        "codes": {"query": encode_codes(query_codes), "database": encode_codes(db_codes),
-                  "query_labels": encode_array(np.asarray(query_labels)),
-                  "database_labels": encode_array(np.asarray(db_labels))},
+        "codes": {"query": check_codes(query_codes), "database": check_codes(db_codes),
+                  "query_labels": np.asarray(query_labels), "database_labels": np.asarray(db_labels)},
     }
 
 
-def labels_digest(query_labels: np.ndarray, db_labels: np.ndarray) -> str:
-    """SHA-256 (hex) of the labels' dtypes, shapes and bytes: the name of their shared file."""
-    digest = hashlib.sha256()
-    for array in (query_labels, db_labels):
-        array = np.ascontiguousarray(array)
-        digest.update(f"{array.dtype.str}{list(array.shape)}".encode())
-        digest.update(array.tobytes())
-    return digest.hexdigest()
-
-
 def write_record(record: dict, results_dir: str | os.PathLike | None = None) -> Path:
-    """Validate ``record`` and write it atomically to its place in ``results_dir``; return the path.
+    """Validate ``record`` and write it atomically to its place in ``results_dir``; return the JSON's path.
 
-    The labels go to the shared ``labels-<digest>.json`` beside it (written only if absent);
-    keys starting with ``_`` (such as ``_path`` from :func:`iter_records`) are not stored.
+    Writes the codes' ``.codes.npz``, the shared ``labels-<digest>.npz`` (only if absent) and then
+    the JSON; keys starting with ``_`` (such as ``_path`` from :func:`iter_records`) are not stored.
     """
     missing = [k for k in _REQUIRED if k not in record]
     if missing:
@@ -105,42 +96,63 @@ def write_record(record: dict, results_dir: str | os.PathLike | None = None) -> 
     path = record_path(results_dir or default_results_dir(), profile=record["profile"],
                        variant=record["variant"], protocol=record["protocol"], method=record["method"],
                        n_bits=record["n_bits"], seed=record["seed"])
-    codes = dict(record["codes"])
-    labels = {k: codes.pop(k) for k in _LABEL_KEYS}
-    digest = labels_digest(*(decode_array(labels[k]) for k in _LABEL_KEYS))
-    codes["labels"] = {"file": f"labels-{digest[:16]}.json", "sha256": digest}
+    codes = {k: check_codes(record["codes"][k]) for k in _CODE_KEYS}
+    labels = {k: np.ascontiguousarray(record["codes"][k]) for k in _LABEL_KEYS}
+    if any(labels[k].dtype.kind not in "biu" for k in _LABEL_KEYS):
+        raise ValueError(f"labels must be integer or bool arrays, got {[str(labels[k].dtype) for k in _LABEL_KEYS]}")
+    labels_digest = arrays_digest(*labels.values())
+    refs = {"file": path.name.replace(".json", ".codes.npz"), "sha256": arrays_digest(*codes.values()),
+            "labels": {"file": f"labels-{labels_digest[:16]}.npz", "sha256": labels_digest}}
     stored = {k: v for k, v in record.items() if not k.startswith("_")}
-    stored.update(schema=SCHEMA_VERSION, codes=codes)
+    stored.update(schema=SCHEMA_VERSION, codes=refs)
     text = json.dumps(stored, indent=1, sort_keys=False, allow_nan=False)  # fails before anything is written
-    labels_path = path.parent / codes["labels"]["file"]
+    labels_path = path.parent / refs["labels"]["file"]
     if not labels_path.exists():
-        atomic_write_text(labels_path, json.dumps({"schema": SCHEMA_VERSION, "sha256": digest, **labels}) + "\n")
+        save_arrays(labels_path, labels)
+    save_arrays(path.parent / refs["file"], {k: v for name in _CODE_KEYS for k, v in pack_codes(codes[name], name).items()})
     return atomic_write_text(path, text + "\n")
 
 
-@functools.lru_cache(maxsize=64)
-def _read_labels(path: str, sha256: str) -> dict:
-    with open(path) as f:
-        labels = json.load(f)
-    arrays = [decode_array(labels[k]) for k in _LABEL_KEYS]
-    if labels_digest(*arrays) != sha256:
-        raise ValueError(f"{path}: labels do not match the digest {sha256[:16]} the record names")
-    return {k: labels[k] for k in _LABEL_KEYS}  # callers get copies (see read_record)
+def _check_digest(path: Path, arrays: list[np.ndarray], sha256: str) -> None:
+    if arrays_digest(*arrays) != sha256:
+        raise ValueError(f"{path}: its arrays do not match the digest {sha256[:16]} the record names")
+
+
+@functools.lru_cache(maxsize=16)
+def _read_labels(path: Path, sha256: str) -> tuple[np.ndarray, ...]:
+    arrays = load_arrays(path)
+    labels = [arrays[k] for k in _LABEL_KEYS]
+    _check_digest(path, labels, sha256)
+    return tuple(labels)
+
+
+def _sidecar(record_file: Path, name: str) -> Path:
+    path = record_file.parent / name
+    if not path.is_file():
+        raise ValueError(f"{record_file}: the file {name} it names is missing")
+    return path.resolve()
 
 
 def read_record(path: str | os.PathLike) -> dict:
-    """Read one record, labels included; ValueError for a file that is not a record of a known schema."""
+    """Read one record, codes and labels included as arrays; ValueError for a file that is not a record."""
+    path = Path(path)
     with open(path) as f:
         record = json.load(f)
     if record.get("schema") not in READABLE_SCHEMAS:
         raise ValueError(f"{path}: schema {record.get('schema')!r}, this library reads {READABLE_SCHEMAS}")
-    codes = record.get("codes", {})
-    if "labels" in codes:
-        ref = codes.pop("labels")
-        labels_path = Path(path).parent / ref["file"]
-        if not labels_path.is_file():
-            raise ValueError(f"{path}: its labels file {labels_path.name} is missing")
-        codes.update({k: dict(v) for k, v in _read_labels(str(labels_path.resolve()), ref["sha256"]).items()})
+    refs = record.get("codes", {})
+    if record["schema"] == 1:
+        record["codes"] = {"query": decode_codes(refs["query"]), "database": decode_codes(refs["database"]),
+                           "query_labels": decode_array(refs["query_labels"]),
+                           "database_labels": decode_array(refs["database_labels"])}
+        return record
+    codes_path = _sidecar(path, refs["file"])
+    arrays = load_arrays(codes_path)
+    codes = {name: unpack_codes(arrays, name) for name in _CODE_KEYS}
+    _check_digest(codes_path, list(codes.values()), refs["sha256"])
+    labels_ref = refs["labels"]
+    labels = _read_labels(_sidecar(path, labels_ref["file"]), labels_ref["sha256"])
+    record["codes"] = {**codes, **{k: v.copy() for k, v in zip(_LABEL_KEYS, labels)}}  # the cache keeps its own
     return record
 
 
@@ -156,10 +168,9 @@ def iter_records(results_dir: str | os.PathLike | None = None, profile: str | No
 
 
 def record_codes(record: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Decode ``(query_codes, db_codes, query_labels, db_labels)`` from a record."""
+    """``(query_codes (n_query, n_bits), db_codes (n_db, n_bits), query_labels, db_labels)`` of a record."""
     codes = record["codes"]
-    return (decode_codes(codes["query"]), decode_codes(codes["database"]),
-            decode_array(codes["query_labels"]), decode_array(codes["database_labels"]))
+    return codes["query"], codes["database"], codes["query_labels"], codes["database_labels"]
 
 
 def recompute_metrics(record: dict, **evaluate_kwargs) -> dict:

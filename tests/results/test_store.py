@@ -6,7 +6,7 @@ import pytest
 from hashlib_core.protocols import make_split
 from hashlib_core.results import (build_record, decode_codes, encode_codes, iter_records, read_record,
                                   record_codes, record_path, write_record, write_summary)
-from hashlib_core.results.codes import decode_array, encode_array
+from hashlib_core.results.codes import decode_array, encode_array, load_arrays, pack_codes, save_arrays, unpack_codes
 
 
 @pytest.mark.parametrize("n_bits", [1, 7, 12, 48, 64, 130])
@@ -90,36 +90,59 @@ def test_records_of_one_split_share_one_labels_file(digits, tmp_path):
     other = _record(digits)
     other["method"], other["_path"] = "itq", "/not/stored"
     second = write_record(other, tmp_path)
-    labels_files = sorted(p.name for p in first.parent.glob("labels-*.json"))
+    assert sorted(p.name for p in first.parent.iterdir() if not p.name.startswith("labels-")) == [
+        "itq-8b-seed1.codes.npz", "itq-8b-seed1.json", "lsh-8b-seed1.codes.npz", "lsh-8b-seed1.json"]
+    labels_files = sorted(p.name for p in first.parent.glob("labels-*.npz"))
     assert len(labels_files) == 1
     stored = json.loads(second.read_text())
     assert "_path" not in stored and stored["schema"] == 2
-    assert set(stored["codes"]) == {"query", "database", "labels"}
+    assert stored["codes"]["file"] == "itq-8b-seed1.codes.npz"
     assert stored["codes"]["labels"]["file"] == labels_files[0]
-    # the labels file is not a record, and reading puts the labels back inline
+    # the side files are not records, and reading puts codes and labels back as arrays
     assert [r["method"] for r in iter_records(tmp_path)] == ["itq", "lsh"]
     split = make_split(digits, "cnnh-mini", seed=1)
-    _, _, query_labels, db_labels = record_codes(read_record(second))
+    q, d, query_labels, db_labels = record_codes(read_record(second))
+    assert np.array_equal(q, other["codes"]["query"]) and np.array_equal(d, other["codes"]["database"])
     assert np.array_equal(query_labels, digits.labels[split.query])
     assert np.array_equal(db_labels, digits.labels[split.database])
 
 
-def test_schema_1_record_with_inline_labels_is_still_read(digits, tmp_path):
+def test_schema_1_record_with_codes_inside_the_json_is_still_read(digits, tmp_path):
     record = _record(digits)
+    q, d, ql, dl = record_codes(record)
     record["schema"] = 1
+    record["codes"] = {"query": encode_codes(q), "database": encode_codes(d),
+                       "query_labels": encode_array(ql), "database_labels": encode_array(dl)}
     path = tmp_path / "lsh-8b-seed1.json"
     path.write_text(json.dumps(record))
-    assert np.array_equal(record_codes(read_record(path))[3], record_codes(record)[3])
+    back = record_codes(read_record(path))
+    assert all(np.array_equal(a, b) for a, b in zip(back, (q, d, ql, dl)))
 
 
-def test_missing_or_altered_labels_file_is_an_error(digits, tmp_path):
+def test_missing_or_altered_side_files_are_errors(digits, tmp_path):
     path = write_record(_record(digits), tmp_path)
-    (labels_path,) = path.parent.glob("labels-*.json")
-    labels = json.loads(labels_path.read_text())
-    labels["query_labels"] = encode_array(decode_array(labels["query_labels"])[::-1].copy())
-    labels_path.write_text(json.dumps(labels))
+    codes_path = path.with_name("lsh-8b-seed1.codes.npz")
+    arrays = load_arrays(codes_path)
+    key = next(k for k in arrays if k.startswith("query.") and not k.endswith("n_bits"))
+    arrays[key] = arrays[key][::-1].copy()
+    save_arrays(codes_path, arrays)
     with pytest.raises(ValueError, match="do not match the digest"):
         read_record(path)
+    write_record(_record(digits), tmp_path)
+    read_record(path)
+    (labels_path,) = path.parent.glob("labels-*.npz")
     labels_path.unlink()
-    with pytest.raises(ValueError, match="labels file labels-.* is missing"):
+    with pytest.raises(ValueError, match="the file labels-.*npz it names is missing"):
         read_record(path)
+
+
+@pytest.mark.parametrize("n_bits", [1, 12, 48, 130])
+def test_packed_codes_round_trip_through_npz(n_bits, tmp_path):
+    rng = np.random.default_rng(n_bits)
+    random = rng.integers(0, 2, size=(257, n_bits), dtype=np.uint8)
+    clustered = random[rng.integers(0, 5, size=3000)]
+    for codes in (random, clustered):
+        save_arrays(tmp_path / "c.npz", pack_codes(codes, "database"))
+        assert np.array_equal(unpack_codes(load_arrays(tmp_path / "c.npz"), "database"), codes)
+    if n_bits >= 48:
+        assert "database.unique" in pack_codes(clustered, "database")
