@@ -110,15 +110,14 @@ def decode_array(blob: dict) -> np.ndarray:
 
 def encode_codes(codes) -> dict:
     """Schema 1: encode {0,1} codes ``(n, n_bits)`` as a JSON-ready dict (base64); lossless."""
-    bits = check_codes(codes)
-    n, n_bits = bits.shape
-    plain = {"n": n, "n_bits": n_bits, "layout": "packbits", "data": _b64(np.packbits(bits, axis=1).tobytes())}
-    unique, inverse = np.unique(bits, axis=0, return_inverse=True)
-    dedup = {"n": n, "n_bits": n_bits, "layout": "unique+inverse",
-             "unique": _b64(np.packbits(unique, axis=1).tobytes()), "n_unique": int(len(unique)),
-             "inverse": encode_array(inverse.reshape(-1).astype(_index_dtype(len(unique))))}
-    size = lambda d: len(d.get("data", "")) + len(d.get("unique", "")) + len(d.get("inverse", {}).get("data", ""))
-    return dedup if size(dedup) < size(plain) else plain
+    arrays = pack_codes(codes, "c")
+    n_bits = int(arrays["c.n_bits"])
+    if "c.packed" in arrays:
+        return {"n": len(arrays["c.packed"]), "n_bits": n_bits, "layout": "packbits",
+                "data": _b64(arrays["c.packed"].tobytes())}
+    return {"n": len(arrays["c.inverse"]), "n_bits": n_bits, "layout": "unique+inverse",
+            "unique": _b64(arrays["c.unique"].tobytes()), "n_unique": len(arrays["c.unique"]),
+            "inverse": encode_array(arrays["c.inverse"])}
 
 
 def decode_codes(blob: dict) -> np.ndarray:
