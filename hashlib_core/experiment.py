@@ -10,6 +10,7 @@ colour images, as in the papers). Queries are used only for the final evaluation
 """
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
@@ -65,10 +66,19 @@ def _run_baseline(method, ds, split, n_bits, seed, settings):
     return query_codes, db_codes, hyper, timings, {}, kind, "cpu", {}
 
 
-def _run_deep(method, ds, split, n_bits, seed, settings, device):
+def checkpoint_dir_for(profile: str, variant: str, protocol: str, method: str, n_bits: int, seed: int) -> Path:
+    """Where a checkpointed profile keeps one cell's training checkpoint (``artifacts/checkpoints/...``)."""
+    from hashlib_core.io import repo_root
+
+    return repo_root() / "artifacts" / "checkpoints" / profile / f"{variant}-{protocol}" / f"{method}-{n_bits}b-seed{seed}"
+
+
+def _run_deep(method, ds, split, n_bits, seed, settings, device, checkpoint_dir=None):
     from hashlib_core.train import TrainConfig, train
 
     config_fields = dict(settings)
+    if checkpoint_dir is not None:  # an interrupted cell continues from its last completed epoch
+        config_fields.update(checkpoint_dir=str(checkpoint_dir), resume=True)
     if method == "expo-pretrain":
         method_name = "expo"
         config_fields.setdefault("pretrain_epochs", 2)
@@ -89,6 +99,7 @@ def _run_deep(method, ds, split, n_bits, seed, settings, device):
     if getattr(result, "classifies", False):
         extra_metrics["accuracy"] = float(result.accuracy(ds.images[split.query], ds.labels[split.query]))
     training = {"history": result.history, "best_epoch": result.best_epoch,
+                "images_seen": int(sum(h["images"] for h in result.history)),
                 "best_val_map": result.best_val_map, "images_per_second": result.images_per_second,
                 "pretrained_weights": bool(result.pretrained_weights)}
     timings = {"train_s": t_train, "encode_s": t_encode}
@@ -114,14 +125,17 @@ def run_experiment(method: str, dataset: str, protocol: str, n_bits: int, seed: 
     prof = load_profile(profile)
     ds = load_dataset(dataset, data_dir=data_dir)
     section = "baselines" if method in BASELINES else "train"
-    settings = {**method_settings(prof, method, ds.name, section), **overrides}
+    settings = {**method_settings(prof, method, ds.name, section, protocol), **overrides}
     split_sizes = prof.get("split", {}).get(protocol, {})
     split = make_split(ds, protocol, seed=seed, **split_sizes)
     start = time.perf_counter()
+    checkpoint_dir = None
     if method in BASELINES:
         out = _run_baseline(method, ds, split, n_bits, seed, settings)
     else:
-        out = _run_deep(method, ds, split, n_bits, seed, settings, device)
+        checkpoint_dir = (checkpoint_dir_for(prof["name"], ds.variant, protocol, method, n_bits, seed)
+                          if prof.get("checkpoints") else None)
+        out = _run_deep(method, ds, split, n_bits, seed, settings, device, checkpoint_dir)
     query_codes, db_codes, hyper, timings, training, features, used_device, extra = out
     t0 = time.perf_counter()
     metrics = evaluate(query_codes, db_codes, ds.labels[split.query], ds.labels[split.database], **EVALUATION)
@@ -136,4 +150,6 @@ def run_experiment(method: str, dataset: str, protocol: str, n_bits: int, seed: 
         timings=timings, features=features, training=training)
     if write:
         record["_path"] = str(write_record(record, results_dir))
+        if checkpoint_dir is not None:  # the record is committed: the cell's checkpoint is no longer needed
+            shutil.rmtree(checkpoint_dir, ignore_errors=True)
     return record

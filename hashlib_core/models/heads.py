@@ -95,8 +95,8 @@ class DivideAndEncode(nn.Module):
         return {"preactivation": z, "sigmoid": s, "relaxed": self.threshold(s)}
 
     def bits(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
-        """Test-time bits ``s > 0.5`` (bool ``(n, q)``)."""
-        return out["sigmoid"] > 0.5
+        """Test-time bits ``s > 0.5`` (bool ``(n, q)``), computed as z > 0 (the same test, exact in bfloat16)."""
+        return out["preactivation"] > 0
 
 
 class FullyConnectedEncode(DivideAndEncode):
@@ -137,7 +137,8 @@ class LatentSigmoid(nn.Module):
         return out
 
     def bits(self, out: dict[str, torch.Tensor]) -> torch.Tensor:
-        return out["sigmoid"] > 0.5
+        """h > 0.5, computed as z > 0 (the same test, exact in bfloat16)."""
+        return out["preactivation"] > 0
 
 
 class TanhSign(nn.Module):

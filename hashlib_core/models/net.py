@@ -54,6 +54,9 @@ class HashingNet(nn.Module):
         channels = backbone.input_shape[0]
         self.register_buffer("input_mean", torch.full((channels,), 0.5))
         self.register_buffer("input_std", torch.full((channels,), 0.5))
+        #: autocast for :meth:`encode` / :meth:`predict`: None = the device's default
+        #: (:func:`~hashlib_core.models.precision.default_amp`); the training loop sets its own choice
+        self.inference_amp: bool | None = None
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
@@ -104,11 +107,15 @@ class HashingNet(nn.Module):
         return 256 if self.input_mean.device.type == "cpu" else 2048
 
     def _batched(self, images: Any, batch_size: int | None, fn) -> torch.Tensor:
+        from hashlib_core.models.precision import amp_dtype_for, default_amp
+
         batch_size = batch_size or self.default_batch_size()
+        device = self.input_mean.device
+        amp = default_amp(device) if self.inference_amp is None else self.inference_amp
         was_training = self.training
         self.eval()
         try:
-            with torch.no_grad():
+            with torch.no_grad(), torch.autocast(device.type, dtype=amp_dtype_for(device), enabled=amp):
                 parts = [fn(self(self.preprocess(images[i:i + batch_size])))
                          for i in range(0, len(images), batch_size)]
         finally:

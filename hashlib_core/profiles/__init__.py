@@ -2,6 +2,8 @@
 
 - ``smoke``: every notebook on the embedded ``digits`` data, a few epochs; minutes on a CPU (CI).
 - ``reduced``: the papers' protocols and splits with shorter training, for CPU-only machines.
+- ``cpu``: the papers' protocols with paper-width networks and a recipe sized for a 2-core CPU
+  with native bfloat16 (checkpointed cells: an interrupted cell continues where it stopped).
 - ``full``: the papers' protocols with the full training schedules (GPU runners).
 """
 from __future__ import annotations
@@ -26,13 +28,16 @@ def load_profile(name: str) -> dict:
     return profile
 
 
-def method_settings(profile: dict, method: str, dataset: str | None = None, section: str = "train") -> dict:
+def method_settings(profile: dict, method: str, dataset: str | None = None, section: str = "train",
+                    protocol: str | None = None) -> dict:
     """Settings for ``method``: the profile's ``[<section>]`` defaults, then ``[<section>.<method>]``,
-    then ``[<section>.<method>.<dataset>]`` overrides (``section`` is ``train`` or ``baselines``)."""
+    then ``[<section>.<method>.<dataset>]``, then ``[<section>.<method>.<protocol>]`` overrides
+    (``section`` is ``train`` or ``baselines``)."""
     train = profile.get(section, {})
     settings = {k: v for k, v in train.items() if not isinstance(v, dict)}
     per_method = train.get(method, {})
     settings.update({k: v for k, v in per_method.items() if not isinstance(v, dict)})
-    if dataset is not None:
-        settings.update(per_method.get(dataset, {}))
+    for key in (dataset, protocol):
+        if key is not None:
+            settings.update(per_method.get(key, {}))
     return settings

@@ -26,6 +26,7 @@ from typing import Iterator
 import numpy as np
 
 from hashlib_core.io import atomic_write_text, repo_root
+from hashlib_core.profiles import PROFILE_NAMES
 from hashlib_core.results.codes import (arrays_digest, check_codes, decode_array, decode_codes, load_arrays,
                                         pack_codes, save_arrays, unpack_codes)
 
@@ -35,7 +36,7 @@ __all__ = ["SCHEMA_VERSION", "READABLE_SCHEMAS", "PROFILES", "default_results_di
 SCHEMA_VERSION = 2
 #: schemas this library reads (1: codes and labels base64-encoded inside the JSON)
 READABLE_SCHEMAS = (1, 2)
-PROFILES = ("smoke", "reduced", "full")
+PROFILES = PROFILE_NAMES  # one list: the TOML files in hashlib_core/profiles
 _REQUIRED = ("paper", "method", "dataset", "variant", "protocol", "n_bits", "seed", "profile", "metrics")
 _RECORD_NAME = re.compile(r".+-\d+b-seed\d+\.json")
 _CODE_KEYS = ("query", "database")

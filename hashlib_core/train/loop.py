@@ -3,13 +3,16 @@
 The training images stay on the device as one uint8 tensor; each epoch draws a permutation from
 a seeded ``torch.Generator`` and slices batches from it (no DataLoader). Validation mAP ranks the
 validation queries against the training images (:func:`hashlib_core.eval.evaluate`), never the
-test queries. On CUDA: mixed precision (bfloat16 autocast, or float16 with loss scaling), channels-
-last memory format and optionally ``torch.compile``; on CPU everything is float32 and the same
-config gives bit-identical weights and codes, also across an interruption and ``resume``.
+test queries. Mixed precision (bfloat16 autocast, or float16 with loss scaling on GPUs without
+bfloat16) and channels-last layout follow :mod:`hashlib_core.models.precision`: on CUDA and on
+CPUs with native bfloat16 (AVX512-BF16, AMX), float32 channels-last on other CPUs; the losses
+compute in float32. On a CPU the same config on the same machine gives bit-identical weights and
+codes, also across an interruption and ``resume``.
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import random
 import time
@@ -20,6 +23,7 @@ import torch
 
 from hashlib_core.losses import ClassificationLoss
 from hashlib_core.models import HashingNet, build_loss, build_model
+from hashlib_core.models.precision import amp_dtype_for, default_amp, default_channels_last
 from hashlib_core.train.checkpoint import load_checkpoint, restore_rng_states, rng_states, save_checkpoint
 from hashlib_core.train.config import OPERATIONAL_FIELDS, TrainConfig
 from hashlib_core.train.data import channel_statistics, check_integer_labels, random_crop_flip
@@ -139,10 +143,11 @@ def _train(config: TrainConfig, dataset, split, on_epoch_end, start_time: float)
         torch.backends.cudnn.deterministic = config.deterministic
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
-    amp = config.amp if config.amp is not None else on_cuda
-    amp_dtype = torch.bfloat16 if (not on_cuda or torch.cuda.is_bf16_supported()) else torch.float16
-    channels_last = config.channels_last if config.channels_last is not None else on_cuda
-    memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    config = dataclasses.replace(  # the record names the precision actually used
+        config, amp=default_amp(device) if config.amp is None else config.amp,
+        channels_last=default_channels_last(device) if config.channels_last is None else config.channels_last)
+    amp, amp_dtype = config.amp, amp_dtype_for(device)
+    memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
 
     seed_everything(config.seed)
     model = build_model(config.method, config.n_bits, dataset.n_classes, dataset.image_shape,
@@ -150,6 +155,7 @@ def _train(config: TrainConfig, dataset, split, on_epoch_end, start_time: float)
     train_images_np = dataset.images[split.train]
     model.set_input_statistics(*channel_statistics(train_images_np))
     model = model.to(device, memory_format=memory_format)
+    model.inference_amp = amp  # validation and encoding use the training run's precision
     hash_loss = build_loss(config.method, **config.loss_options()).to(device)
     pretrain_loss = ClassificationLoss()
     optimizer = _optimizer(model, config)
@@ -202,9 +208,12 @@ def _train(config: TrainConfig, dataset, split, on_epoch_end, start_time: float)
                 x = random_crop_flip(x, flip=x.shape[1] == 3)
             x = x.contiguous(memory_format=memory_format)
             y = train_labels[idx]
-            with torch.autocast(device.type, dtype=amp_dtype, enabled=amp):  # the losses compute in float32
+            with torch.autocast(device.type, dtype=amp_dtype, enabled=amp):
                 out = forward(x)
-                loss = pretrain_loss(model.pretrain_logits(out), y) if pretraining else hash_loss(out, y)
+                if pretraining:
+                    out = {"logits": model.pretrain_logits(out)}
+            # the losses run outside autocast and cast their inputs to float32
+            loss = pretrain_loss(out["logits"], y) if pretraining else hash_loss(out, y)
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.step(optimizer)
