@@ -4,9 +4,11 @@ Model: DNNH — NIN for 32x32 colour images (the paper's widths, BatchNorm as th
 48 bits (2,400 features), divide-and-encode, triplet loss over all in-batch triplets, batch 100,
 Adam. Data: random uint8 images (throughput does not depend on the pixels).
 
-- library: :func:`hashlib_core.train.train` with its defaults for the device — data held on the
-  device as uint8, batches by index permutation, and on CUDA bfloat16 autocast + channels-last
-  (``--compile`` adds torch.compile; ``--channels-last`` forces it on CPU too).
+- library: :func:`hashlib_core.train.train` — data held on the device as uint8, batches by index
+  permutation — once per precision setting (float32, float32 channels-last, bfloat16 autocast,
+  bfloat16 autocast + channels-last) and once with its default for the machine
+  (:mod:`hashlib_core.models.precision`: bfloat16 + channels-last on CUDA and on CPUs with native
+  bfloat16, float32 channels-last on other CPUs); ``--compile`` adds torch.compile.
 - plain: the same model in a textbook loop — ``DataLoader(TensorDataset(float32 images))`` on the
   host, ``.to(device)`` per batch, float32, default memory format.
 
@@ -14,7 +16,7 @@ Both time ``--steps`` optimisation steps after ``--warmup`` steps. ``--estimate`
 library's throughput for nin-latent and ssdh on 28x28 grayscale (MNIST-sized) images and prints the
 seconds per epoch of the ``cnnh`` protocol (5,000 training images) for the three settings.
 
-    python benchmarks/bench_train.py --device cpu --steps 4 --estimate
+    python benchmarks/bench_train.py --device cpu --steps 8 --estimate
     python benchmarks/bench_train.py --device cuda --steps 200 --compile
 """
 from __future__ import annotations
@@ -43,7 +45,13 @@ def synthetic(n: int, image_shape: tuple[int, ...], seed: int = 0):
     return ds, split
 
 
-def library_throughput(method: str, image_shape, args) -> tuple[float, str]:
+#: (label, amp, channels_last) of the library's runs; None = the machine's default
+SETTINGS = (("float32", False, False), ("float32 channels-last", False, True), ("bfloat16", True, False),
+            ("bfloat16 channels-last", True, True), ("default for this machine", None, None))
+
+
+def library_throughput(method: str, image_shape, args, amp: bool | None = None,
+                       channels_last: bool | None = None) -> tuple[float, str]:
     """Images/second of the library's loop over ``args.steps`` steps (after a warm-up run)."""
     from hashlib_core.train import TrainConfig, train
 
@@ -51,7 +59,7 @@ def library_throughput(method: str, image_shape, args) -> tuple[float, str]:
         ds, split = synthetic(steps * args.batch_size + 10, image_shape)
         config = TrainConfig(method=method, n_bits=args.bits, batch_size=args.batch_size, epochs=1,
                              max_steps=steps, device=args.device, compile=args.compile, progress=False,
-                             channels_last=True if args.channels_last else None, num_threads=args.threads,
+                             amp=amp, channels_last=channels_last, num_threads=args.threads,
                              width_mult=args.width_mult)
         return train(config, ds, split)
 
@@ -105,7 +113,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width-mult", type=float, default=None, help="NIN width multiplier (default: the paper's)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--compile", action="store_true", help="torch.compile in the library's loop")
-    parser.add_argument("--channels-last", action="store_true", help="channels-last in the library's loop on CPU too")
     parser.add_argument("--estimate", action="store_true", help="also MNIST-sized nin-latent / ssdh epoch estimates")
     args = parser.parse_args(argv)
     if args.threads:
@@ -113,13 +120,18 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"torch {torch.__version__}, python {platform.python_version()}, {os.cpu_count()} CPU cores, "
           f"{torch.get_num_threads()} torch threads; load average {os.getloadavg()[0]:.1f}")
-    lib_ips, device_name = library_throughput("dnnh", (32, 32, 3), args)
+    from hashlib_core.models.precision import cpu_has_native_bf16
+
     plain_ips = plain_throughput(args)
-    print(f"device: {device_name}")
-    print(f"DNNH NIN 32x32 (width_mult {args.width_mult or 1.0}), {args.bits} bits, batch {args.batch_size}, {args.steps} timed steps:")
-    print(f"  library loop : {lib_ips:9.1f} images/s")
-    print(f"  plain loop   : {plain_ips:9.1f} images/s")
-    print(f"  ratio        : {lib_ips / plain_ips:9.2f}x")
+    results = [(label, *library_throughput("dnnh", (32, 32, 3), args, amp, cl)) for label, amp, cl in SETTINGS]
+    device_name = results[-1][2]
+    print(f"device: {device_name}; native bfloat16 on this CPU: {cpu_has_native_bf16()}")
+    print(f"DNNH NIN 32x32 (width_mult {args.width_mult or 1.0}), {args.bits} bits, batch {args.batch_size}, "
+          f"{args.steps} timed steps, images/s and ratio to the plain float32 loop:")
+    print(f"  {'plain loop (float32)':34s} {plain_ips:8.1f}   1.00x")
+    for label, ips, _ in results:
+        print(f"  {'library, ' + label:34s} {ips:8.1f}  {ips / plain_ips:5.2f}x")
+    lib_ips = results[-1][1]
     print(f"  => DNNH on CIFAR-10 cnnh (5,000 training images): {5000 / lib_ips:.0f} s per epoch")
     if args.estimate:
         for method in ("nin-latent", "ssdh"):

@@ -10,6 +10,7 @@ colour images, as in the papers). Queries are used only for the final evaluation
 """
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -67,10 +68,12 @@ def _run_baseline(method, ds, split, n_bits, seed, settings):
 
 
 def checkpoint_dir_for(profile: str, variant: str, protocol: str, method: str, n_bits: int, seed: int) -> Path:
-    """Where a checkpointed profile keeps one cell's training checkpoint (``artifacts/checkpoints/...``)."""
+    """Where a checkpointed profile keeps one cell's training checkpoint: under ``$HASHLIB_CHECKPOINTS``
+    or the checkout's ``artifacts/checkpoints``, as ``<profile>/<variant>-<protocol>/<method>-<bits>b-seed<seed>``."""
     from hashlib_core.io import repo_root
 
-    return repo_root() / "artifacts" / "checkpoints" / profile / f"{variant}-{protocol}" / f"{method}-{n_bits}b-seed{seed}"
+    root = Path(os.environ.get("HASHLIB_CHECKPOINTS") or repo_root() / "artifacts" / "checkpoints")
+    return root / profile / f"{variant}-{protocol}" / f"{method}-{n_bits}b-seed{seed}"
 
 
 def _run_deep(method, ds, split, n_bits, seed, settings, device, checkpoint_dir=None):
