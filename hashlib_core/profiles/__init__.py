@@ -4,6 +4,8 @@
 - ``reduced``: the papers' protocols and splits with shorter training, for CPU-only machines.
 - ``cpu``: the papers' protocols with paper-width networks and a recipe sized for a 2-core CPU
   with native bfloat16 (checkpointed cells: an interrupted cell continues where it stopped).
+- ``cpu-dnnh-text``: ``cpu`` with DNNH trained as its paper's text reads (threshold g with
+  ε = 0.1 in training, margin 1): the ablation of the released network's reading.
 - ``full``: the papers' protocols with the full training schedules (GPU runners).
 """
 from __future__ import annotations
@@ -18,14 +20,35 @@ PROFILE_NAMES = tuple(sorted(p.stem for p in _HERE.glob("*.toml")))
 
 
 def load_profile(name: str) -> dict:
-    """Parse ``hashlib_core/profiles/<name>.toml``; unknown names list the valid ones."""
+    """Parse ``hashlib_core/profiles/<name>.toml``; unknown names list the valid ones.
+
+    A profile with ``base = "<other>"`` starts from that profile and overrides it table by table
+    (an ablation changes one setting and keeps the rest in one place); lists such as ``grid`` are
+    replaced, not merged. ``name`` is always the file's own name.
+    """
     path = _HERE / f"{name}.toml"
     if not path.is_file():
         raise ValueError(f"unknown profile {name!r}; valid profiles: {', '.join(PROFILE_NAMES)}")
     with open(path, "rb") as f:
         profile = tomllib.load(f)
-    profile.setdefault("name", name)
+    base = profile.pop("base", None)
+    if base is not None:
+        if base == name:
+            raise ValueError(f"profile {name!r} names itself as its base")
+        inherited = load_profile(base)
+        inherited.pop("grid", None)
+        profile = _merged(inherited, profile)
+    profile["name"] = name
     return profile
+
+
+def _merged(base: dict, override: dict) -> dict:
+    """``base`` with ``override`` applied recursively to nested tables."""
+    out = dict(base)
+    for key, value in override.items():
+        both_tables = isinstance(value, dict) and isinstance(out.get(key), dict)
+        out[key] = _merged(out[key], value) if both_tables else value
+    return out
 
 
 def method_settings(profile: dict, method: str, dataset: str | None = None, section: str = "train",
