@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 __all__ = ["main", "build_parser"]
 
@@ -56,15 +57,33 @@ def _reproduce(args: argparse.Namespace) -> int:
     return 1 if counts.get("failed") else 0
 
 
-def _summary(args: argparse.Namespace) -> int:
-    from hashlib_core.results import write_summary
+def _audit(root: Path) -> None:
+    """Recompute every record's metrics under ``root``; AuditError naming each record and metric that differs."""
+    from hashlib_core.results import iter_records
+    from hashlib_core.results.audit import audit_record, raise_on_mismatch
 
-    print(write_summary(args.results_dir))
+    audits = [audit_record(record) for record in iter_records(root)]
+    raise_on_mismatch(audits)
+    notes = sum(bool(a.notes) for a in audits)
+    print(f"audit: every stored metric of {len(audits)} records matches its recomputation from the stored codes"
+          + (f" ({notes} older records store no predictions: accuracy not recomputable)" if notes else ""))
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from hashlib_core.results import PROFILES, default_results_dir, write_summary
+
+    root = Path(args.results_dir) if args.results_dir else default_results_dir()
+    if not root.is_dir():
+        raise ValueError(f"results folder {root} does not exist; give an existing --results-dir "
+                         "(default: $HASHLIB_RESULTS, else the checkout's results/)")
+    if args.markdown and args.markdown not in PROFILES:
+        raise ValueError(f"unknown profile {args.markdown!r} for --markdown; valid profiles: {', '.join(PROFILES)}")
+    if args.audit:
+        _audit(root)
+    print(write_summary(root))
     if args.markdown:
         from hashlib_core import report
-        from hashlib_core.results.store import default_results_dir
 
-        root = args.results_dir or default_results_dir()
         for dataset, protocol, metric in report.ALL_SETTINGS:
             table = report.markdown_table(root, args.markdown, dataset, protocol, metric)
             print(f"\n{dataset} / {protocol} — {metric}, {args.markdown} profile, "
@@ -85,14 +104,20 @@ def _book(args: argparse.Namespace) -> int:
 
 
 def _data(args: argparse.Namespace) -> int:
-    from hashlib_core.data import DATASETS, load_dataset
+    """Each dataset found, or where it was looked for and how to get it; 1 when one is missing or corrupt."""
+    from hashlib_core.data import DATASETS, HOW_TO_GET, DataIntegrityError, DataNotFoundError, dataset_key, load_dataset
 
-    for name in args.names or list(DATASETS):
+    unavailable = 0
+    for name in [dataset_key(n) for n in args.names] or list(DATASETS):
         try:
             print(load_dataset(name))
-        except (FileNotFoundError, ValueError) as exc:
-            print(f"{name}: {str(exc).splitlines()[0]}")
-    return 0
+        except DataNotFoundError as exc:  # its message lists every place searched and how to get the files
+            unavailable += 1
+            print(f"{name}: {exc}")
+        except DataIntegrityError as exc:
+            unavailable += 1
+            print(f"{name}: corrupt: {exc}\n{HOW_TO_GET[name]}")
+    return 1 if unavailable else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,13 +159,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--results-dir", default=None)
     p.add_argument("--markdown", metavar="PROFILE", default=None,
                    help="also print the README's tables (ours mean ± std [paper]) and the grid's cost")
+    p.add_argument("--audit", action="store_true",
+                   help="first recompute every record's metrics from its stored codes; fail naming any that differs")
     p.set_defaults(func=_summary)
 
     p = sub.add_parser("book", help="build the Jupyter Book from the executed notebooks")
     p.add_argument("--profile", default="smoke")
     p.set_defaults(func=_book)
 
-    p = sub.add_parser("data", help="show which datasets are available and where from")
+    p = sub.add_parser("data", help="show which datasets are available and where from (exit 1 if one is not)")
     p.add_argument("names", nargs="*")
     p.set_defaults(func=_data)
 
@@ -153,10 +180,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: what to do about common operating-system errors (one line each)
+_FIXES = {
+    PermissionError: "choose a writable path (--results-dir, --json, --checkpoint-dir) or fix its permissions",
+    NotADirectoryError: "a file stands where a folder is needed: choose another path",
+    FileExistsError: "a file stands where a folder is needed: choose another path",
+    IsADirectoryError: "a folder stands where a file is needed: give a file name",
+}
+
+
+def explain(exc: BaseException) -> str:
+    """The one-line message (a dataset not found: with where it was looked for) that replaces a traceback."""
+    from hashlib_core.data import DataNotFoundError
+
+    if isinstance(exc, MemoryError):
+        return (f"out of memory{f' ({exc})' if str(exc) else ''}: use fewer bits, fewer items or a machine with "
+                "more memory")
+    if isinstance(exc, OSError) and not isinstance(exc, DataNotFoundError) and exc.strerror:
+        fix = next((text for kind, text in _FIXES.items() if isinstance(exc, kind)), "")
+        return f"{exc.filename or ''}: {exc.strerror}" + (f"; {fix}" if fix else "")
+    return str(exc)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; user errors print one ``error:`` line (exit 2), Ctrl-C exits 130."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # so that an interrupted command can say how to resume it
     try:
         return int(args.func(args) or 0)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, OSError, MemoryError) as exc:
+        print(f"error: {explain(exc)}", file=sys.stderr)
         return 2

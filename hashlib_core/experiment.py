@@ -36,8 +36,9 @@ def default_features(dataset) -> str:
 def _validate(method: str, n_bits: int, seed: int) -> None:
     if method not in BASELINES + DEEP_METHODS:
         raise ValueError(f"unknown method {method!r}; valid methods: {', '.join(BASELINES + DEEP_METHODS)}")
-    if not isinstance(n_bits, (int, np.integer)) or isinstance(n_bits, bool) or n_bits < 1:
-        raise ValueError(f"n_bits must be a positive integer, got {n_bits!r}")
+    from hashlib_core.models.registry import _check_bits
+
+    _check_bits(n_bits)  # the same bound (MAX_BITS) for baselines as for deep training
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
 
@@ -99,8 +100,13 @@ def _run_deep(method, ds, split, n_bits, seed, settings, device, checkpoint_dir=
     db_codes = result.encode(ds.images[split.database])
     t_encode = time.perf_counter() - t0
     extra_metrics = {}
-    if getattr(result, "classifies", False):
-        extra_metrics["accuracy"] = float(result.accuracy(ds.images[split.query], ds.labels[split.query]))
+    if getattr(result, "classifies", False):  # the predictions are stored, so that the audit recomputes accuracy
+        from hashlib_core.results.audit import prediction_accuracy
+        from hashlib_core.results.store import PREDICTIONS
+
+        predictions = result.model.predict(ds.images[split.query], result.config.eval_batch_size).numpy()
+        extra_metrics.update({"accuracy": prediction_accuracy(predictions, ds.labels[split.query]),
+                              PREDICTIONS: predictions})
     training = {"history": result.history, "best_epoch": result.best_epoch,
                 "images_seen": int(sum(h["images"] for h in result.history)),
                 "best_val_map": result.best_val_map, "images_per_second": result.images_per_second,
@@ -117,15 +123,19 @@ def run_experiment(method: str, dataset: str, protocol: str, n_bits: int, seed: 
     ``overrides`` replace the profile's settings for this method (``epochs=5``, ``n_anchors=500`` …).
 
     Raises:
-        ValueError: unknown method/dataset/protocol/profile names, bad ``n_bits`` or ``seed``.
+        ValueError: unknown method/dataset/protocol/profile names, bad ``n_bits`` or ``seed``, or
+            (``OutputPathError``) a results folder that cannot be written: all before any work.
     """
     from hashlib_core.data import load_dataset
     from hashlib_core.eval import evaluate
+    from hashlib_core.io import check_writable_dir
     from hashlib_core.protocols import make_split
-    from hashlib_core.results import build_record, run_environment, write_record
+    from hashlib_core.results import PREDICTIONS, build_record, default_results_dir, run_environment, write_record
 
     _validate(method, n_bits, seed)
     prof = load_profile(profile)
+    if write:  # fail now, not after training
+        check_writable_dir(Path(results_dir or default_results_dir()) / prof["name"], "results folder")
     ds = load_dataset(dataset, data_dir=data_dir)
     section = "baselines" if method in BASELINES else "train"
     settings = {**method_settings(prof, method, ds.name, section, protocol), **overrides}
@@ -142,6 +152,7 @@ def run_experiment(method: str, dataset: str, protocol: str, n_bits: int, seed: 
     query_codes, db_codes, hyper, timings, training, features, used_device, extra = out
     t0 = time.perf_counter()
     metrics = evaluate(query_codes, db_codes, ds.labels[split.query], ds.labels[split.database], **EVALUATION)
+    predictions = extra.pop(PREDICTIONS, None)  # stored with the codes (see _run_deep)
     metrics.update(extra)
     timings["evaluate_s"] = time.perf_counter() - t0
     timings["total_s"] = time.perf_counter() - start
@@ -150,7 +161,7 @@ def run_experiment(method: str, dataset: str, protocol: str, n_bits: int, seed: 
         paper=METHOD_PAPER[method], method=method, split=split, n_bits=n_bits, profile=prof["name"],
         metrics=metrics, query_codes=query_codes, db_codes=db_codes, query_labels=ds.labels[split.query],
         db_labels=ds.labels[split.database], hyperparameters=hyper, environment=run_environment(used_device),
-        timings=timings, features=features, training=training)
+        timings=timings, features=features, training=training, query_predictions=predictions)
     if write:
         record["_path"] = str(write_record(record, results_dir))
         if checkpoint_dir is not None:  # the record is committed: the cell's checkpoint is no longer needed

@@ -7,7 +7,12 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "cache_dir", "repo_root"]
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "cache_dir", "repo_root", "folder_lock",
+           "check_writable_dir", "check_writable_file", "OutputPathError"]
+
+
+class OutputPathError(ValueError):
+    """An output path that cannot be written (a file where a folder must be, no permission)."""
 
 
 def repo_root() -> Path:
@@ -56,3 +61,50 @@ def atomic_write_bytes(target: str | os.PathLike, data: bytes) -> Path:
 def atomic_write_text(target: str | os.PathLike, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``target`` atomically."""
     return atomic_write_bytes(target, text.encode("utf-8"))
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | os.PathLike) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``folder`` (which must exist) across processes.
+
+    POSIX ``flock`` on the folder itself (no lock file is left behind); a no-op where ``fcntl``
+    does not exist. Released when the block ends, also when the process dies.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def check_writable_dir(folder: str | os.PathLike, what: str = "output folder") -> Path:
+    """Return ``folder`` if it is, or can be created as, a writable folder; else a one-line OutputPathError.
+
+    Nothing is created: this is the check made before a long run, so that it cannot fail at the end.
+    """
+    folder = Path(folder)
+    probe = folder.absolute()
+    while not probe.exists() and probe != probe.parent:  # the first part of the path that exists
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OutputPathError(f"cannot write the {what} {folder}: {probe} is a file, not a folder; "
+                              "choose another path")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputPathError(f"cannot write the {what} {folder}: {probe} is not writable (permission denied); "
+                              "choose a writable path")
+    return folder
+
+
+def check_writable_file(path: str | os.PathLike, what: str = "output file") -> Path:
+    """Return ``path`` if a file can be written there (its folder writable or creatable); else OutputPathError."""
+    path = Path(path)
+    if path.is_dir():
+        raise OutputPathError(f"cannot write the {what} {path}: it is a folder; give a file name")
+    check_writable_dir(path.parent, f"folder of the {what}")
+    return path

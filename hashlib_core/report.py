@@ -182,29 +182,41 @@ def gap_notes(results_dir, profile: str, threshold: float = GAP_TO_EXPLAIN):
     return Markdown("\n".join(lines) if lines else f"No gap larger than {threshold} among the {profile} records.")
 
 
-def audit_records(results_dir, profile: str, metrics: tuple[str, ...] = ("map@all", "p@r2")):
-    """Recompute ``metrics`` of every ``profile`` record from its stored codes; one row per record kind.
+def audit_records(results_dir, profile: str, strict: bool = True):
+    """Recompute every metric and curve of every ``profile`` record from its stored codes; one row per record kind.
 
-    Returns a DataFrame with, per (variant, protocol, method), the number of records checked and the
-    largest absolute difference between the stored and the recomputed value of each metric.
+    Returns a DataFrame with, per (variant, protocol, method), the number of records checked, the
+    largest |stored − recomputed| of each scalar metric and of the curves, and notes (such as
+    ``accuracy not recomputable (no stored predictions)`` for records older than stored predictions).
+
+    Raises:
+        AuditError: with ``strict`` (the default, what the book does), when any stored value differs
+            from its recomputation; the message names every such record and metric.
     """
     import pandas as pd
     from tqdm.auto import tqdm
 
-    from hashlib_core.results import iter_records, recompute_metrics
+    from hashlib_core.results import iter_records
+    from hashlib_core.results.audit import audit_record, raise_on_mismatch
 
     root = Path(results_dir, profile)
     records = list(iter_records(root)) if root.is_dir() else []
-    rows = []
+    rows, audits = [], []
     for record in tqdm(records, desc="recomputing from stored codes", unit="record", disable=len(records) < 20):
-        fresh = recompute_metrics(record)
+        audit = audit_record(record)
+        audits.append(audit)
+        curves = [audit.differences.pop(name) for name in record.get("curves", {}) if name in audit.differences]
+        scalars = {f"max |Δ {m}|": d for m, d in audit.differences.items() if isinstance(record["metrics"][m], float)}
         rows.append({"variant": record["variant"], "protocol": record["protocol"], "method": record["method"],
-                     **{f"max |Δ {m}|": abs(fresh[m] - record["metrics"][m]) for m in metrics}})
+                     **scalars, "max |Δ curves|": max(curves, default=0.0), "notes": "; ".join(audit.notes)})
+    if strict:
+        raise_on_mismatch(audits)
     if not rows:
         return pd.DataFrame({"note": [f"no {profile}-profile records under {results_dir}"]})
     frame = pd.DataFrame(rows)
+    columns = {c: (c, "max") for c in frame.columns if c.startswith("max")}
     return (frame.groupby(["variant", "protocol", "method"])
-            .agg(records=("method", "size"), **{c: (c, "max") for c in frame.columns if c.startswith("max")})
+            .agg(records=("method", "size"), **columns, notes=("notes", lambda n: "; ".join(sorted(set(n) - {""}))))
             .reset_index())
 
 

@@ -70,7 +70,8 @@ class HashingEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
 
     Subclasses set ``n_bits`` in ``__init__`` and implement
 
-    - ``_validate_params()``: check the constructor arguments (``n_bits`` is checked here);
+    - ``_validate_params()``: check the constructor arguments (``n_bits`` is checked here: 1 to
+      ``MAX_BITS``, the bound of the deep models);
     - ``_fit(X, y)`` on validated float64 ``X`` ``(n_samples, n_features)``;
     - ``_project(X) -> (n_samples, n_bits)`` float, the real values whose sign is the code;
     - optionally ``_binarize(P)`` (default: ``P > 0``).
@@ -84,7 +85,9 @@ class HashingEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     _requires_y = False
 
     def _validate_params(self) -> None:
-        check_int_param("n_bits", self.n_bits, 1, type(self).__name__)
+        from hashlib_core.models.registry import MAX_BITS  # the bound of deep training (imported when fitting)
+
+        check_int_param("n_bits", self.n_bits, 1, type(self).__name__, high=MAX_BITS)
 
     def fit(self, X, y=None) -> "HashingEstimator":
         """Learn the hash functions from ``X`` ``(n_samples, n_features)`` (and labels ``y`` if supervised).

@@ -1,20 +1,28 @@
-"""CIFAR-10: the official python release, or the offline JPEG copy (``cifar10-jpeg``)."""
+"""CIFAR-10: the official python release, or the offline JPEG copy (``cifar10-jpeg``).
+
+The JPEG copy is decoded once and cached under :func:`~hashlib_core.io.cache_dir` with the SHA-256
+of the decoded arrays; every load checks it and decodes again when the cache was altered.
+"""
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 import pickle
 import tarfile
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from hashlib_core.data.dataset import DataIntegrityError, DataNotFoundError, Dataset
 from hashlib_core.data.locate import candidate_dirs
-from hashlib_core.io import atomic_path, cache_dir
+from hashlib_core.io import atomic_path, atomic_write_text, cache_dir
+from hashlib_core.results.codes import arrays_digest
 
-__all__ = ["load_cifar10", "CIFAR10_CLASSES", "JPEG_ARCHIVE_MD5"]
+__all__ = ["load_cifar10", "cached_arrays", "CIFAR10_CLASSES", "JPEG_ARCHIVE_MD5"]
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
                    "dog", "frog", "horse", "ship", "truck")
@@ -102,21 +110,49 @@ def _decode_archive(archive: Path) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(out_images), np.concatenate(out_labels)
 
 
+_CACHED = ("images", "labels")
+
+
+def _read_cache(cache: Path) -> tuple[tuple[np.ndarray, ...] | None, str]:
+    """The cached arrays if the SHA-256 stored beside them matches, else None and what is wrong."""
+    try:
+        expected = json.loads((cache / "digest.json").read_text())["sha256"]
+        arrays = tuple(np.load(cache / f"{name}.npy", allow_pickle=False) for name in _CACHED)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+    if arrays_digest(*arrays) != expected:
+        return None, "the arrays do not match the digest stored with them"
+    return arrays, ""
+
+
+def cached_arrays(cache: Path, build: Callable[[], tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+    """``(images, labels)`` from ``cache`` when their stored digest checks, else ``build()``'s, cached with it.
+
+    The SHA-256 of the arrays (:func:`~hashlib_core.results.codes.arrays_digest`, about 0.1 s for
+    CIFAR-10) is written last, to ``digest.json``; a cache that does not match it, or has none, is
+    rebuilt with a warning.
+    """
+    if cache.is_dir() and any(cache.iterdir()):
+        arrays, problem = _read_cache(cache)
+        if arrays is not None:
+            return arrays
+        warnings.warn(f"{cache}: decoded cache not used ({problem}); decoding again", stacklevel=2)
+    arrays = build()
+    cache.mkdir(parents=True, exist_ok=True)
+    for name, array in zip(_CACHED, arrays):
+        with atomic_path(cache / f"{name}.npy") as tmp:
+            with open(tmp, "wb") as f:
+                np.save(f, array)
+    atomic_write_text(cache / "digest.json", json.dumps({"sha256": arrays_digest(*arrays)}) + "\n")
+    return arrays
+
+
 def _load_jpeg_copy(archive: Path, verify: bool = True) -> Dataset:
     key = JPEG_ARCHIVE_MD5 if not verify else _md5_file(archive)
     if key != JPEG_ARCHIVE_MD5:
         raise DataIntegrityError(f"{archive}: md5 {key}, expected {JPEG_ARCHIVE_MD5} (corrupt or truncated)")
     cache = cache_dir() / f"cifar10-jpeg-{key[:12]}-pillow"
-    images_path, labels_path = cache / "images.npy", cache / "labels.npy"
-    if not (images_path.is_file() and labels_path.is_file()):
-        images, labels = _decode_archive(archive)
-        cache.mkdir(parents=True, exist_ok=True)
-        for path, array in ((labels_path, labels), (images_path, images)):
-            with atomic_path(path) as tmp:
-                with open(tmp, "wb") as f:
-                    np.save(f, array)
-    images = np.load(images_path)
-    labels = np.load(labels_path)
+    images, labels = cached_arrays(cache, lambda: _decode_archive(archive))
     if images.shape != (60000, 32, 32, 3) or labels.shape != (60000,):
         raise DataIntegrityError(f"{cache}: cached arrays have shapes {images.shape}, {labels.shape}; delete the folder")
     return Dataset(name="cifar10", variant="cifar10-jpeg", images=images, labels=labels,

@@ -74,6 +74,10 @@ def expand_grid(profile_name: str, *, only: list[str] | None = None, device: str
     ``results_dir`` overrides where the cells write their records (the profile's own folder by default).
     ``where`` (see :func:`parse_where`) keeps only the record-writing cells whose parameters match,
     e.g. ``{"seed": {"0"}}`` for a first pass over one seed; chapter-only cells are kept.
+
+    Raises:
+        ValueError: ``only`` matches no notebook, or ``where`` names a value no cell has (the message
+            lists the valid ones) or matches no cell: a selection is never silently empty.
     """
     profile = load_profile(profile_name)
     results_dir = str(Path(results_dir).resolve()) if results_dir else str(results_dir_for(profile))
@@ -104,6 +108,35 @@ def expand_grid(profile_name: str, *, only: list[str] | None = None, device: str
             cell = Cell(cell.notebook, cell.parameters, cell.writes_record, True)
             seen_book.add(cell.notebook)
         fixed.append(cell)
+    if only and not fixed:
+        names = [entry["notebook"] for entry in profile.get("grid", [])]
+        raise ValueError(f"--only {' '.join(only)} matches no notebook of the {profile['name']} profile; "
+                         f"notebooks: {', '.join(names)}")
+    if where:
+        _check_where(fixed, where, profile["name"])
     # select after choosing the book's cells, so that a selection never promotes another cell to the book
-    return [c for c in fixed if not (where and c.writes_record)
-            or all(str(c.params[k]) in v for k, v in where.items())]
+    return [c for c in fixed if not (where and c.writes_record) or _matches(c, where)]
+
+
+def _matches(cell: Cell, where: dict[str, set[str]]) -> bool:
+    return all(str(cell.params[k]) in v for k, v in where.items())
+
+
+def _in_order(values) -> list[str]:
+    """Numbers by value, then names."""
+    return sorted(values, key=lambda v: (not v.isdigit(), int(v) if v.isdigit() else 0, v))
+
+
+def _check_where(cells: list[Cell], where: dict[str, set[str]], profile: str) -> None:
+    """ValueError (listing the valid values) when ``where`` selects values no record cell has, or no cell at all."""
+    records = [c for c in cells if c.writes_record]
+    for key, values in where.items():
+        valid = _in_order({str(c.params[key]) for c in records})
+        unknown = _in_order(values - set(valid))
+        if unknown:
+            raise ValueError(f"{key}={','.join(unknown)} matches no cell of the {profile} grid; valid {key} values: "
+                             f"{', '.join(valid) or 'none (the selected notebooks write no records)'}")
+    if not any(_matches(c, where) for c in records):
+        terms = " ".join(f"{k}={','.join(_in_order(v))}" for k, v in where.items())
+        raise ValueError(f"no cell of the {profile} grid has {terms} together; run with --dry-run and fewer "
+                         "terms to see the cells")

@@ -3,13 +3,16 @@
 Each cell executes one parameterized notebook; the notebook itself writes the cell's result
 record through :func:`hashlib_core.experiment.run_experiment` (atomically). An executed
 notebook is written to a temporary name and renamed only when the execution succeeded, so a
-cell counts as done exactly when ``<executed_dir>/<notebook>/<cell>.ipynb`` exists; a failed
-one is kept as ``<cell>.failed.ipynb`` for inspection and never leaves a record behind.
+cell's notebook counts as executed exactly when ``<executed_dir>/<notebook>/<cell>.ipynb`` exists; a failed
+one is kept as ``<cell>.failed.ipynb`` for inspection and never leaves a record behind. A cell
+that writes a record is done only when that record also reads and its digests check
+(:func:`pending_reason`): a missing, truncated or altered record is run again, and the runner says why.
 """
 from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -19,7 +22,7 @@ from pathlib import Path
 from hashlib_core.io import atomic_write_text, repo_root
 from hashlib_core.reproduce.grid import Cell, expand_grid, notebooks_dir
 
-__all__ = ["run_grid", "execute_cell", "CellOutcome", "default_executed_dir"]
+__all__ = ["run_grid", "execute_cell", "CellOutcome", "default_executed_dir", "pending_reason", "NOT_RUN"]
 
 
 @dataclass
@@ -69,6 +72,7 @@ def execute_cell(cell: Cell, executed_dir: str | os.PathLike, gpu: str | None = 
     except Exception as exc:  # papermill's execution error, a dead kernel, a timeout …
         if tmp.exists():
             os.replace(tmp, failed)
+        out.unlink(missing_ok=True)  # an earlier success no longer stands for this chapter
         message = str(exc).strip().splitlines()
         summary = next((line for line in reversed(message) if line.strip()), repr(exc))
         return CellOutcome(cell, "failed", time.perf_counter() - start, summary[:500], str(failed))
@@ -78,18 +82,57 @@ def execute_cell(cell: Cell, executed_dir: str | os.PathLike, gpu: str | None = 
     return CellOutcome(cell, "done", time.perf_counter() - start, output=str(out))
 
 
-def _record_exists(cell: Cell) -> bool:
+#: why a cell runs when it has never run (not worth a "re-running" line)
+NOT_RUN = "not run yet"
+_NO_RECORD = "its record is missing"
+
+
+def _record_problem(cell: Cell) -> str | None:
+    """None when the cell's record reads and its digests check; else what is wrong with it."""
+    from hashlib_core.results import RecordError, read_record
+
     p = cell.params
     root = Path(p["results_dir"]) / p["profile"]
     pattern = f"{p['dataset']}*-{p['protocol']}/{p['method']}-{p['n_bits']}b-seed{p['seed']}.json"
-    return any(root.glob(pattern))
+    problems = []
+    for path in sorted(root.glob(pattern)):
+        try:
+            read_record(path)
+            return None
+        except RecordError as exc:
+            problems.append(str(exc))
+    return "record unreadable: " + "; ".join(problems) if problems else _NO_RECORD
 
 
-def _is_current(cell: Cell, executed_dir: Path) -> bool:
-    """The executed notebook exists and is newer than its source (an edited chapter is re-run)."""
+def pending_reason(cell: Cell, executed_dir: Path, direct: bool) -> str | None:
+    """None when ``cell`` is done, else why it must run: :data:`NOT_RUN` or the reason to run it again.
+
+    Done means: its record reads and its digests check (``direct``), or its executed notebook is
+    newer than the chapter's source and, for a cell that writes a record, that record reads and checks;
+    a chapter-only cell (such as the comparison, which audits the records) also newer than the records
+    it compares.
+    """
+    if direct:
+        problem = _record_problem(cell)
+        return NOT_RUN if problem == _NO_RECORD else problem
     out = cell.output_path(executed_dir)
-    source = notebooks_dir() / f"{cell.notebook}.ipynb"
-    return out.exists() and out.stat().st_mtime >= source.stat().st_mtime
+    if not out.exists():
+        return NOT_RUN
+    ran = out.stat().st_mtime
+    if ran < (notebooks_dir() / f"{cell.notebook}.ipynb").stat().st_mtime:
+        return "the chapter's notebook changed since it ran"
+    if cell.writes_record:
+        return _record_problem(cell)
+    return "a record it compares (and audits) changed since it ran" if _newest_compared(cell) > ran else None
+
+
+def _newest_compared(cell: Cell) -> float:
+    """Modification time of the newest file of the records a chapter compares (0 when there are none)."""
+    p = cell.params
+    folder = Path(p.get("comparison_dir", "")) / str(p.get("results_profile", ""))
+    if not p.get("comparison_dir") or not folder.is_dir():
+        return 0.0
+    return max((f.stat().st_mtime for f in folder.rglob("*") if f.is_file()), default=0.0)
 
 
 def run_direct(cell: Cell) -> CellOutcome:
@@ -122,16 +165,19 @@ def run_grid(profile: str, *, jobs: int = 1, gpus: list[str] | None = None, forc
 
     executed = Path(executed_dir) if executed_dir else default_executed_dir(profile)
     cells = expand_grid(profile, only=only, device=device, results_dir=results_dir, where=where)
-    todo, outcomes = [], []
+    todo, outcomes, reasons = [], [], {}
     for cell in cells:
-        as_direct = direct and cell.writes_record and not cell.for_book
-        done = _record_exists(cell) if as_direct else _is_current(cell, executed)
-        if not force and done:
+        reason = "--force" if force else pending_reason(cell, executed, direct and cell.writes_record
+                                                        and not cell.for_book)
+        if reason is None:
             outcomes.append(CellOutcome(cell, "skipped", 0.0, output=str(cell.output_path(executed))))
-        else:
-            todo.append(cell)
+            continue
+        todo.append(cell)
+        reasons[cell] = reason
+        if reason not in (NOT_RUN, "--force"):
+            print(f"{'would re-run' if dry_run else 're-running'} {cell.name}: {reason}", file=sys.stderr)
     if dry_run:
-        return outcomes + [CellOutcome(c, "pending", 0.0) for c in todo]
+        return outcomes + [CellOutcome(c, "pending", 0.0, reasons[c]) for c in todo]
     bar = tqdm(total=len(todo), desc=f"reproduce {profile}", unit="cell", disable=not todo)
     if direct:
         for cell in [c for c in todo if c.writes_record and not c.for_book]:

@@ -6,32 +6,47 @@ bits, seed, profile), every metric and curve, the hyper-parameters, where it ran
 (:func:`~hashlib_core.results.environment.run_environment`), and its query and database codes
 with their labels, so every figure can be recomputed from what is stored.
 
-Schema 2: the codes live beside the JSON in ``<method>-<n_bits>b-seed<seed>.codes.npz``, and the
+Schema 2: the codes (and, for models with a classifier, the queries' predicted labels) live beside
+the JSON in a content-addressed ``<method>-<n_bits>b-seed<seed>.codes-<sha256 prefix>.npz`` (records
+written before that are named ``<stem>.codes.npz`` and still read: the JSON names its file), and the
 labels, which are the same for every record of a split, once in a content-addressed
 ``labels-<sha256 prefix>.npz``; the JSON names both files with the SHA-256 of their arrays.
 In memory (:func:`build_record`, :func:`read_record`) ``record["codes"]`` always holds the four
-arrays. Schema-1 files (codes and labels base64-encoded inside the JSON) are still read.
-Files are written atomically, the JSON last: a failed run never leaves a partial record.
+arrays (five with ``query_predictions``). Schema-1 files (codes and labels base64-encoded inside the
+JSON) are still read.
+
+The JSON is the only commit point: the side files are written first under names that depend on
+their content, then the JSON that names them replaces the old one atomically, so a killed or
+failed write leaves the previous record whole, and two processes writing the same record leave one
+of their records whole. Writers of one folder take turns (:func:`~hashlib_core.io.folder_lock`),
+and each removes the codes files of its record that the new JSON no longer names.
+:func:`read_record` raises one :class:`RecordError` naming the file for anything that does not read or check.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import glob
+import itertools
 import json
 import math
 import os
 import re
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
-from hashlib_core.io import atomic_write_text, repo_root
+from hashlib_core.io import atomic_write_text, folder_lock, repo_root
 from hashlib_core.profiles import PROFILE_NAMES
 from hashlib_core.results.codes import (arrays_digest, check_codes, decode_array, decode_codes, load_arrays,
                                         pack_codes, save_arrays, unpack_codes)
 
 __all__ = ["SCHEMA_VERSION", "READABLE_SCHEMAS", "PROFILES", "default_results_dir", "record_path",
-           "build_record", "write_record", "read_record", "iter_records", "record_codes", "recompute_metrics"]
+           "build_record", "write_record", "read_record", "iter_records", "record_codes", "recompute_metrics",
+           "RecordError", "PREDICTIONS"]
 
 SCHEMA_VERSION = 2
 #: schemas this library reads (1: codes and labels base64-encoded inside the JSON)
@@ -41,6 +56,17 @@ _REQUIRED = ("paper", "method", "dataset", "variant", "protocol", "n_bits", "see
 _RECORD_NAME = re.compile(r".+-\d+b-seed\d+\.json")
 _CODE_KEYS = ("query", "database")
 _LABEL_KEYS = ("query_labels", "database_labels")
+#: optional: the queries' predicted labels (models with a classifier), from which accuracy is recomputed
+PREDICTIONS = "query_predictions"
+#: a side file named by a record: a plain ``.npz`` file name in the record's folder, nothing else
+_SIDE_FILE = re.compile(r"[\w-][\w.-]*\.npz")
+_READ_ERRORS = (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, zipfile.BadZipFile, zlib.error)
+#: a reader retries when a writer replaced the record while it was being read
+_READ_ATTEMPTS = 5
+
+
+class RecordError(ValueError):
+    """A record that does not read or does not check; the message names the file and what is wrong."""
 
 
 def default_results_dir() -> Path:
@@ -63,10 +89,12 @@ def _check_finite(metrics: dict) -> None:
 def build_record(*, paper: str, method: str, split, n_bits: int, profile: str, metrics: dict,
                  query_codes, db_codes, query_labels, db_labels, hyperparameters: dict,
                  environment: dict, timings: dict, features: str | None = None,
-                 training: dict | None = None, notes: str = "") -> dict:
+                 training: dict | None = None, notes: str = "", query_predictions=None) -> dict:
     """Assemble a record (a JSON-ready dict). ``metrics`` is the output of :func:`hashlib_core.evaluate`.
 
     Scalar metrics go to ``record["metrics"]``, curves (dict values) to ``record["curves"]``.
+    ``query_predictions`` (the classifier's labels for the queries) is stored with the codes so
+    that the accuracy metric can be recomputed.
     """
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(PROFILES)}")
@@ -81,15 +109,42 @@ def build_record(*, paper: str, method: str, split, n_bits: int, profile: str, m
         "metrics": scalars, "curves": curves, "hyperparameters": hyperparameters,
         "training": training or {}, "timings": timings, "environment": environment, "notes": notes,
         "codes": {"query": check_codes(query_codes), "database": check_codes(db_codes),
-                  "query_labels": np.asarray(query_labels), "database_labels": np.asarray(db_labels)},
+                  "query_labels": np.asarray(query_labels), "database_labels": np.asarray(db_labels),
+                  **({} if query_predictions is None else {PREDICTIONS: np.asarray(query_predictions)})},
     }
+
+
+def _code_arrays(codes: dict) -> dict[str, np.ndarray]:
+    """The arrays of a record's codes file, in digest order: query, database[, query_predictions]."""
+    arrays = {k: check_codes(codes[k]) for k in _CODE_KEYS}
+    if codes.get(PREDICTIONS) is not None:
+        predictions = np.ascontiguousarray(codes[PREDICTIONS])
+        if predictions.dtype.kind not in "iu" or predictions.shape != (len(arrays["query"]),):
+            raise ValueError(f"{PREDICTIONS} must be integer labels, one per query ({len(arrays['query'])},), "
+                             f"got {predictions.dtype} {predictions.shape}")
+        arrays[PREDICTIONS] = predictions
+    return arrays
+
+
+def _packed(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    packed = {k: v for name in _CODE_KEYS for k, v in pack_codes(arrays[name], name).items()}
+    return {**packed, **{k: v for k, v in arrays.items() if k not in _CODE_KEYS}}
+
+
+def _remove_unreferenced_codes(path: Path, keep: str) -> None:
+    """Delete the codes files of ``path``'s record other than ``keep`` (older versions, killed writers)."""
+    stem = glob.escape(path.name[:-len(".json")])
+    for old in path.parent.glob(f"{stem}.codes*.npz"):
+        if old.name != keep:
+            old.unlink(missing_ok=True)
 
 
 def write_record(record: dict, results_dir: str | os.PathLike | None = None) -> Path:
     """Validate ``record`` and write it atomically to its place in ``results_dir``; return the JSON's path.
 
-    Writes the codes' ``.codes.npz``, the shared ``labels-<digest>.npz`` (only if absent) and then
-    the JSON; keys starting with ``_`` (such as ``_path`` from :func:`iter_records`) are not stored.
+    Writes the content-addressed codes file, the shared ``labels-<digest>.npz`` (only if absent) and
+    then the JSON, the commit point; keys starting with ``_`` (such as ``_path`` from
+    :func:`iter_records`) are not stored.
     """
     missing = [k for k in _REQUIRED if k not in record]
     if missing:
@@ -97,64 +152,121 @@ def write_record(record: dict, results_dir: str | os.PathLike | None = None) -> 
     path = record_path(results_dir or default_results_dir(), profile=record["profile"],
                        variant=record["variant"], protocol=record["protocol"], method=record["method"],
                        n_bits=record["n_bits"], seed=record["seed"])
-    codes = {k: check_codes(record["codes"][k]) for k in _CODE_KEYS}
+    arrays = _code_arrays(record["codes"])
     labels = {k: np.ascontiguousarray(record["codes"][k]) for k in _LABEL_KEYS}
     if any(labels[k].dtype.kind not in "biu" for k in _LABEL_KEYS):
         raise ValueError(f"labels must be integer or bool arrays, got {[str(labels[k].dtype) for k in _LABEL_KEYS]}")
-    labels_digest = arrays_digest(*labels.values())
-    refs = {"file": path.name.replace(".json", ".codes.npz"), "sha256": arrays_digest(*codes.values()),
+    labels_digest, codes_digest = arrays_digest(*labels.values()), arrays_digest(*arrays.values())
+    refs = {"file": f"{path.name[:-len('.json')]}.codes-{codes_digest[:16]}.npz", "sha256": codes_digest,
             "labels": {"file": f"labels-{labels_digest[:16]}.npz", "sha256": labels_digest}}
     stored = {k: v for k, v in record.items() if not k.startswith("_")}
     stored.update(schema=SCHEMA_VERSION, codes=refs)
     text = json.dumps(stored, indent=1, sort_keys=False, allow_nan=False)  # fails before anything is written
-    labels_path = path.parent / refs["labels"]["file"]
-    if not labels_path.exists():
-        save_arrays(labels_path, labels)
-    save_arrays(path.parent / refs["file"], {k: v for name in _CODE_KEYS for k, v in pack_codes(codes[name], name).items()})
-    return atomic_write_text(path, text + "\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with folder_lock(path.parent):
+        labels_path = path.parent / refs["labels"]["file"]
+        if not labels_path.exists():
+            save_arrays(labels_path, labels)
+        save_arrays(path.parent / refs["file"], _packed(arrays))
+        atomic_write_text(path, text + "\n")  # the commit point
+        _remove_unreferenced_codes(path, refs["file"])
+    return path
 
 
-def _check_digest(path: Path, arrays: list[np.ndarray], sha256: str) -> None:
+def _why(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+
+
+@contextlib.contextmanager
+def _reading(record_file: Path, what: str) -> Iterator[None]:
+    """Turn any read failure inside the block into one RecordError: ``<record_file>: <what> (<why>)``."""
+    try:
+        yield
+    except RecordError:
+        raise
+    except _READ_ERRORS as exc:
+        raise RecordError(f"{record_file}: {what} ({_why(exc)})") from None
+
+
+def _check_digest(record_file: Path, side_file: Path, arrays: list[np.ndarray], sha256: str) -> None:
     if arrays_digest(*arrays) != sha256:
-        raise ValueError(f"{path}: its arrays do not match the digest {sha256[:16]} the record names")
+        raise RecordError(f"{record_file}: the arrays of {side_file.name} do not match the digest {sha256[:16]} "
+                          "the record names (the file was altered or replaced)")
 
 
 @functools.lru_cache(maxsize=16)
-def _read_labels(path: Path, sha256: str) -> tuple[np.ndarray, ...]:
+def _load_labels(path: Path, stamp: tuple[int, int]) -> tuple[np.ndarray, ...]:
+    """The arrays of a shared labels file (cached per file version: ``stamp`` is its mtime and size)."""
     arrays = load_arrays(path)
-    labels = [arrays[k] for k in _LABEL_KEYS]
-    _check_digest(path, labels, sha256)
-    return tuple(labels)
+    return tuple(arrays[k] for k in _LABEL_KEYS)
 
 
-def _sidecar(record_file: Path, name: str) -> Path:
+def _sidecar(record_file: Path, name) -> Path:
+    if not isinstance(name, str) or not _SIDE_FILE.fullmatch(name):
+        raise RecordError(f"{record_file}: names the side file {name!r}, which is not a plain .npz file name "
+                          "in the record's folder")
     path = record_file.parent / name
     if not path.is_file():
-        raise ValueError(f"{record_file}: the file {name} it names is missing")
+        raise RecordError(f"{record_file}: the file {name} it names is missing")
     return path.resolve()
 
 
-def read_record(path: str | os.PathLike) -> dict:
-    """Read one record, codes and labels included as arrays; ValueError for a file that is not a record."""
-    path = Path(path)
-    with open(path) as f:
-        record = json.load(f)
-    if record.get("schema") not in READABLE_SCHEMAS:
-        raise ValueError(f"{path}: schema {record.get('schema')!r}, this library reads {READABLE_SCHEMAS}")
-    refs = record.get("codes", {})
-    if record["schema"] == 1:
-        record["codes"] = {"query": decode_codes(refs["query"]), "database": decode_codes(refs["database"]),
-                           "query_labels": decode_array(refs["query_labels"]),
-                           "database_labels": decode_array(refs["database_labels"])}
-        return record
-    codes_path = _sidecar(path, refs["file"])
-    arrays = load_arrays(codes_path)
-    codes = {name: unpack_codes(arrays, name) for name in _CODE_KEYS}
-    _check_digest(codes_path, list(codes.values()), refs["sha256"])
-    labels_ref = refs["labels"]
-    labels = _read_labels(_sidecar(path, labels_ref["file"]), labels_ref["sha256"])
-    record["codes"] = {**codes, **{k: v.copy() for k, v in zip(_LABEL_KEYS, labels)}}  # the cache keeps its own
+def _schema1_codes(refs: dict) -> dict[str, np.ndarray]:
+    return {"query": decode_codes(refs["query"]), "database": decode_codes(refs["database"]),
+            "query_labels": decode_array(refs["query_labels"]),
+            "database_labels": decode_array(refs["database_labels"])}
+
+
+def _side_file_codes(record_file: Path, refs: dict) -> dict[str, np.ndarray]:
+    codes_path = _sidecar(record_file, refs["file"])
+    with _reading(record_file, f"its codes file {codes_path.name} is corrupt"):
+        arrays = load_arrays(codes_path)
+        codes = {name: unpack_codes(arrays, name) for name in _CODE_KEYS}
+        codes.update({k: arrays[k] for k in (PREDICTIONS,) if k in arrays})
+    _check_digest(record_file, codes_path, list(codes.values()), refs["sha256"])
+    labels_path = _sidecar(record_file, refs["labels"]["file"])
+    with _reading(record_file, f"its labels file {labels_path.name} is corrupt"):
+        stat = labels_path.stat()
+        labels = _load_labels(labels_path, (stat.st_mtime_ns, stat.st_size))
+    _check_digest(record_file, labels_path, list(labels), refs["labels"]["sha256"])
+    return {**codes, **{k: v.copy() for k, v in zip(_LABEL_KEYS, labels)}}  # the cache keeps its own
+
+
+def _record_from_text(path: Path, text: str) -> dict:
+    with _reading(path, "not valid JSON (truncated or edited?)"):
+        record = json.loads(text)
+    schema = record.get("schema") if isinstance(record, dict) else None
+    if schema not in READABLE_SCHEMAS:
+        raise RecordError(f"{path}: schema {schema!r}, this library reads {READABLE_SCHEMAS}")
+    missing = [k for k in (*_REQUIRED, "codes") if k not in record]
+    if missing:
+        raise RecordError(f"{path}: not a complete record, it lacks {missing}")
+    with _reading(path, "its codes could not be read"):
+        record["codes"] = _schema1_codes(record["codes"]) if schema == 1 else _side_file_codes(path, record["codes"])
     return record
+
+
+def _read_text(path: Path) -> str:
+    with _reading(path, "cannot read the record"):
+        return path.read_text(encoding="utf-8")
+
+
+def read_record(path: str | os.PathLike) -> dict:
+    """Read one record, codes and labels included as arrays, with every digest checked.
+
+    Raises:
+        RecordError: (a ValueError) for anything that is not a whole, unaltered record: the message
+            names the file and what is wrong (missing, truncated JSON, corrupt or altered side file).
+    """
+    path = Path(path)
+    for attempt in itertools.count(1):
+        text = _read_text(path)
+        try:
+            return _record_from_text(path, text)
+        except RecordError:
+            if attempt >= _READ_ATTEMPTS or _read_text(path) == text:
+                raise  # the record did not change meanwhile: it is broken
 
 
 def iter_records(results_dir: str | os.PathLike | None = None, profile: str | None = None) -> Iterator[dict]:

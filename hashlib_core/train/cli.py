@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
+import sys
 
-__all__ = ["register", "run", "config_from_args"]
+__all__ = ["register", "run", "config_from_args", "check_arguments", "resume_hint"]
 
 
 def register(subparsers) -> argparse.ArgumentParser:
@@ -41,7 +43,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--val-every", type=int, default=1)
     p.add_argument("--patience", type=int, default=None, help="early stopping patience (validations)")
     p.add_argument("--checkpoint-dir", default=None)
-    p.add_argument("--resume", action="store_true")
+    p.add_argument("--resume", action="store_true", help="continue from --checkpoint-dir's last.pt")
     p.add_argument("--max-steps", type=int, default=None)
     p.add_argument("--num-threads", type=int, default=None)
     p.add_argument("--no-progress", dest="progress", action="store_false")
@@ -64,19 +66,48 @@ def config_from_args(args: argparse.Namespace):
         resume=args.resume, max_steps=args.max_steps, num_threads=args.num_threads, progress=args.progress)
 
 
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse, before any work, arguments that would be ignored or fail only at the end of training."""
+    from hashlib_core.io import check_writable_dir, check_writable_file
+
+    if args.resume and not args.checkpoint_dir:
+        raise ValueError("--resume needs --checkpoint-dir DIR, the folder whose last.pt the run continues from")
+    if args.checkpoint_dir:
+        check_writable_dir(args.checkpoint_dir, "checkpoint folder (--checkpoint-dir)")
+    if args.json:
+        check_writable_file(args.json, "--json file")
+
+
+def resume_hint(args: argparse.Namespace) -> str:
+    """What to tell a user who pressed Ctrl-C: the command that continues the run, if it can."""
+    from hashlib_core.train.checkpoint import checkpoint_path
+
+    if not args.checkpoint_dir:
+        return "interrupted; nothing to resume from: add --checkpoint-dir DIR to keep a checkpoint after every epoch"
+    argv = list(getattr(args, "argv", None) or [])
+    again = "python -m hashlib_core " + shlex.join(argv + ([] if "--resume" in argv else ["--resume"]))
+    return (f"interrupted; every completed epoch is saved in {checkpoint_path(args.checkpoint_dir)}; resume with: "
+            + (again if argv else "the same command with --resume"))
+
+
 def run(args: argparse.Namespace) -> int:
-    """Train, encode the split's queries and database, evaluate, print the metrics; returns 0."""
+    """Train, encode the split's queries and database, evaluate, print the metrics; returns 0 (130 on Ctrl-C)."""
     from hashlib_core.data import load_dataset
     from hashlib_core.io import atomic_write_text
     from hashlib_core.protocols import make_split
     from hashlib_core.train import train
 
+    check_arguments(args)
     config = config_from_args(args)
     config.resolved().validate()
     dataset = load_dataset(config.dataset)
     split = make_split(dataset, config.protocol, seed=config.seed)
     print(f"train {config.method}: {dataset.variant} {split.describe()}")
-    result = train(config, dataset, split)
+    try:
+        result = train(config, dataset, split)
+    except KeyboardInterrupt:
+        print(resume_hint(args), file=sys.stderr)
+        return 130
     print(result.summary())
     metrics = result.evaluate(dataset, split, topk=(1000,), curves=False)
     print(f"test queries: mAP@all {metrics['map@all']:.4f}  mAP@1000 {metrics['map@1000']:.4f}  "

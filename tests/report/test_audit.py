@@ -26,7 +26,7 @@ def test_audit_reports_a_tampered_metric(results_dir, tmp_path):
     path = record.pop("_path")
     record["metrics"]["map@all"] += 0.25
     write_record(record, tmp_path)
-    table = audit_records(tmp_path, "smoke")
+    table = audit_records(tmp_path, "smoke", strict=False)
     assert table.loc[0, "max |Δ map@all|"] == pytest.approx(0.25)
     assert path  # the original record is untouched
 

@@ -1,7 +1,10 @@
 import json
+import re
 
 import numpy as np
 import pytest
+
+from hashlib_core.profiles import PROFILE_NAMES
 
 from hashlib_core.protocols import make_split
 from hashlib_core.results import (build_record, decode_codes, encode_codes, iter_records, read_record,
@@ -64,7 +67,7 @@ def test_write_read_round_trip_and_layout(digits, tmp_path):
 def test_non_finite_metric_and_unknown_profile_refused(digits, tmp_path):
     with pytest.raises(ValueError, match="non-finite"):
         _record(digits, value=float("nan"))
-    with pytest.raises(ValueError, match="unknown profile 'nightly'.*cpu, full, reduced, smoke"):
+    with pytest.raises(ValueError, match="unknown profile 'nightly'; valid profiles: " + ", ".join(PROFILE_NAMES)):
         _record(digits, profile="nightly")
 
 
@@ -90,13 +93,14 @@ def test_records_of_one_split_share_one_labels_file(digits, tmp_path):
     other = _record(digits)
     other["method"], other["_path"] = "itq", "/not/stored"
     second = write_record(other, tmp_path)
-    assert sorted(p.name for p in first.parent.iterdir() if not p.name.startswith("labels-")) == [
-        "itq-8b-seed1.codes.npz", "itq-8b-seed1.json", "lsh-8b-seed1.codes.npz", "lsh-8b-seed1.json"]
+    names = sorted(p.name for p in first.parent.iterdir() if not p.name.startswith("labels-"))
+    assert [re.sub(r"codes-[0-9a-f]{16}", "codes-<digest>", n) for n in names] == [
+        "itq-8b-seed1.codes-<digest>.npz", "itq-8b-seed1.json", "lsh-8b-seed1.codes-<digest>.npz", "lsh-8b-seed1.json"]
     labels_files = sorted(p.name for p in first.parent.glob("labels-*.npz"))
     assert len(labels_files) == 1
     stored = json.loads(second.read_text())
     assert "_path" not in stored and stored["schema"] == 2
-    assert stored["codes"]["file"] == "itq-8b-seed1.codes.npz"
+    assert stored["codes"]["file"] == f"itq-8b-seed1.codes-{stored['codes']['sha256'][:16]}.npz"
     assert stored["codes"]["labels"]["file"] == labels_files[0]
     # the side files are not records, and reading puts codes and labels back as arrays
     assert [r["method"] for r in iter_records(tmp_path)] == ["itq", "lsh"]
@@ -121,7 +125,7 @@ def test_schema_1_record_with_codes_inside_the_json_is_still_read(digits, tmp_pa
 
 def test_missing_or_altered_side_files_are_errors(digits, tmp_path):
     path = write_record(_record(digits), tmp_path)
-    codes_path = path.with_name("lsh-8b-seed1.codes.npz")
+    codes_path = path.with_name(json.loads(path.read_text())["codes"]["file"])
     arrays = load_arrays(codes_path)
     key = next(k for k in arrays if k.startswith("query.") and not k.endswith("n_bits"))
     arrays[key] = arrays[key][::-1].copy()

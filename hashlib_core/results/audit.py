@@ -1,0 +1,101 @@
+"""The audit: every stored metric and curve of a record recomputed from its stored codes.
+
+:func:`audit_record` recomputes the record's metrics with :func:`~hashlib_core.evaluate` on the
+stored codes and labels (its own evaluation settings) and compares every stored scalar (mAP@all,
+each mAP@K, P@r2, the counts and settings) and every curve; the classification accuracy is
+recomputed from the stored predicted labels of the queries. Records written before predictions
+were stored say :data:`NOT_RECOMPUTABLE` instead of failing. :func:`raise_on_mismatch` turns any
+difference into one :class:`AuditError` naming each record and metric (the book build and
+``summary --audit`` use it).
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import numpy as np
+
+from hashlib_core.results.store import PREDICTIONS, recompute_metrics
+
+__all__ = ["AuditError", "RecordAudit", "audit_record", "raise_on_mismatch", "prediction_accuracy",
+           "NOT_RECOMPUTABLE", "TOLERANCE"]
+
+#: largest |stored − recomputed| accepted (float rounding only: the engine is deterministic)
+TOLERANCE = 1e-9
+NOT_RECOMPUTABLE = "accuracy not recomputable (no stored predictions)"
+_SHOWN = 20
+
+
+class AuditError(ValueError):
+    """Stored metrics that differ from their recomputation; the message names each record and metric."""
+
+
+@dataclass
+class RecordAudit:
+    """One record's audit: ``differences`` maps each checked name to |stored − recomputed| (inf: not equal)."""
+
+    path: str
+    differences: dict[str, float] = field(default_factory=dict)
+    mismatches: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def prediction_accuracy(predictions, labels) -> float:
+    """Fraction of queries whose predicted label is their label (the records' ``accuracy``)."""
+    return float((np.asarray(predictions) == np.asarray(labels)).mean())
+
+
+def _difference(stored, fresh) -> float:
+    """max |stored − fresh| over numbers, lists and dicts; inf where they differ otherwise."""
+    number = lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool)
+    if number(stored) and number(fresh):
+        gap = abs(float(stored) - float(fresh))
+        return gap if math.isfinite(gap) else math.inf
+    if isinstance(stored, dict) and isinstance(fresh, dict):
+        if stored.keys() != fresh.keys():
+            return math.inf
+        return max((_difference(stored[k], fresh[k]) for k in stored), default=0.0)
+    if isinstance(stored, (list, tuple)) and isinstance(fresh, (list, tuple, np.ndarray)):
+        if len(stored) != len(fresh):
+            return math.inf
+        return max((_difference(a, b) for a, b in zip(stored, fresh)), default=0.0)
+    if isinstance(fresh, np.ndarray):
+        return _difference(stored, fresh.tolist())
+    return 0.0 if stored == fresh else math.inf
+
+
+def _describe(name: str, stored, fresh, gap: float) -> str:
+    if fresh is None:
+        return f"{name} is stored but cannot be recomputed from the stored codes"
+    if isinstance(stored, numbers.Real) and isinstance(fresh, numbers.Real) and not isinstance(stored, dict):
+        return f"{name} stored {stored!r}, recomputed {fresh!r}"
+    return f"{name} differs from its recomputation (max |Δ| {gap:.3g})"
+
+
+def audit_record(record: dict, tolerance: float = TOLERANCE) -> RecordAudit:
+    """Recompute every metric and curve of ``record`` (as read by ``read_record``) and compare."""
+    fresh = dict(recompute_metrics(record))
+    codes = record["codes"]
+    if codes.get(PREDICTIONS) is not None:
+        fresh["accuracy"] = prediction_accuracy(codes[PREDICTIONS], codes["query_labels"])
+    audit = RecordAudit(path=str(record.get("_path", f"{record['method']}-{record['n_bits']}b-seed{record['seed']}")))
+    for name, stored in {**record["metrics"], **record.get("curves", {})}.items():
+        if name == "accuracy" and name not in fresh:
+            audit.notes.append(NOT_RECOMPUTABLE)
+            continue
+        gap = _difference(stored, fresh[name]) if name in fresh else math.inf
+        audit.differences[name] = gap
+        if not gap <= tolerance:
+            audit.mismatches.append(f"{audit.path}: {_describe(name, stored, fresh.get(name), gap)}")
+    return audit
+
+
+def raise_on_mismatch(audits: Iterable[RecordAudit]) -> None:
+    """Raise one AuditError listing every record and metric whose stored value differs from its recomputation."""
+    problems = [m for audit in audits for m in audit.mismatches]
+    if problems:
+        more = f"; and {len(problems) - _SHOWN} more" if len(problems) > _SHOWN else ""
+        raise AuditError(f"{len(problems)} stored metric(s) differ from their recomputation from the stored codes: "
+                         + "; ".join(problems[:_SHOWN]) + more)
