@@ -7,7 +7,7 @@ from pathlib import Path
 from hashlib_core.papers import paper_numbers
 from hashlib_core.results.summary import aggregate, summary_rows
 
-__all__ = ["comparison_rows", "comparison_table", "deviations", "metrics_table", "GAP_TO_EXPLAIN",
+__all__ = ["comparison_rows", "comparison_table", "deviations", "training_note", "cost_note", "metrics_table", "GAP_TO_EXPLAIN",
            "CHAPTER_SETTINGS", "ALL_SETTINGS", "show_comparison", "describe_run", "inventory", "gap_notes",
            "audit_records", "format_ours", "markdown_table", "grid_cost"]
 
@@ -19,7 +19,27 @@ GAP_TO_EXPLAIN = 0.03
 _DEEP = ("dnnh", "dnnh-fc", "expo", "expo-pretrain", "nin-latent", "dlbhc", "ssdh")
 
 
-def deviations(variant: str, method: str, features: str | None = None, profile: str | None = None) -> str:
+def training_note(profile: str, method: str, dataset: str | None = None, protocol: str | None = None) -> str:
+    """The profile's training settings for one deep cell, in words, read from the profile's TOML."""
+    from hashlib_core.profiles import PROFILE_NAMES, load_profile, method_settings
+
+    if profile not in PROFILE_NAMES:
+        return ""
+    s = method_settings(load_profile(profile), method, dataset, "train", protocol)
+    width = s.get("width_mult", 1.0)
+    parts = ["paper-width NIN" if width == 1.0 else f"NIN at {width:g} of the paper's width",
+             f"{s.get('epochs')} epochs"]
+    if s.get("pretrain_epochs"):
+        parts.append(f"after {s['pretrain_epochs']} classifier pre-training epochs")
+    if s.get("augment"):
+        parts.append("random crop + flip")
+    if method in ("dnnh", "dnnh-fc") and s.get("epsilon") == 0.5:
+        parts.append("DNNH as its released network trains (no threshold in training, margin 2)")
+    return f"{profile} profile: " + ", ".join(parts)
+
+
+def deviations(variant: str, method: str, features: str | None = None, profile: str | None = None,
+               dataset: str | None = None, protocol: str | None = None) -> str:
     """What differs from the paper's setting, in words (shown beside every comparison)."""
     notes = []
     if variant == "cifar10-jpeg":
@@ -28,8 +48,8 @@ def deviations(variant: str, method: str, features: str | None = None, profile: 
         notes.append("trained from scratch: no ImageNet-pretrained AlexNet here")
     if method in _DEEP:
         notes.append("BatchNorm after each convolution (not in the paper)")
-        if profile == "reduced":
-            notes.append("reduced profile: NIN at 1/4 width, 8 epochs on a CPU")
+        if profile is not None:
+            notes.append(training_note(profile, method, dataset, protocol))
     if method == "lsh":
         notes.append("features centred before the random projections (the papers do not say)")
     if features == "gist":
@@ -66,11 +86,24 @@ def comparison_rows(results_dir: str | os.PathLike, profile: str, dataset: str, 
                "ours_mean": a["mean"] if a else None, "ours_std": a["std"] if a else None,
                "n_seeds": a["n_seeds"] if a else 0, "source": p.source if p else "",
                "setting": (p.setting if p else ""),
-               "deviations": deviations(a["variant"], key[0], a["features"], profile) if a else ""}
+               "deviations": deviations(a["variant"], key[0], a["features"], profile, dataset, protocol) if a else "",
+               "cost": cost_note(a) if a else ""}
         row["difference"] = (row["ours_mean"] - row["paper"]) if a and p else None
         row["explain"] = row["difference"] is not None and abs(row["difference"]) > GAP_TO_EXPLAIN
         out.append(row)
     return out
+
+
+def cost_note(aggregated: dict) -> str:
+    """A deep cell's mean wall-clock and training images per run, beside the paper's solver where known."""
+    from hashlib_core.papers import METHOD_PAPER, SOLVER_IMAGES
+
+    images, seconds = aggregated.get("images_seen"), aggregated.get("wall_time_s")
+    if images is None or seconds is None:
+        return ""
+    note = f"{seconds / 3600:.2f} h, {images / 1e6:.2f} M images a run"
+    solver = SOLVER_IMAGES.get(METHOD_PAPER.get(aggregated["method"], ""))
+    return note + (f" ({solver[0] / 1e6:.0f} M in the paper's solver)" if solver else "")
 
 
 def comparison_table(results_dir, profile: str, dataset: str, protocol: str, metric: str = "map@all",
@@ -85,6 +118,7 @@ def comparison_table(results_dir, profile: str, dataset: str, protocol: str, met
         f"ours {metric}": format_ours(r),
         "difference": "" if r["difference"] is None else f"{r['difference']:+.3f}",
         "deviations from the paper": r["deviations"] or r["setting"],
+        **({"cost": r["cost"]} if any(x["cost"] for x in rows) else {}),
     } for r in rows])
     return table
 

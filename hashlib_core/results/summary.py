@@ -13,7 +13,7 @@ from hashlib_core.results.store import default_results_dir, iter_records
 __all__ = ["summary_rows", "write_summary", "aggregate"]
 
 _COLUMNS = ("profile", "paper", "method", "dataset", "variant", "protocol", "features", "n_bits", "seed",
-            "map@all", "map@1000", "p@r2", "accuracy", "wall_time_s", "device", "commit", "path")
+            "map@all", "map@1000", "p@r2", "accuracy", "wall_time_s", "images_seen", "device", "commit", "path")
 
 
 def summary_rows(results_dir: str | os.PathLike | None = None, profile: str | None = None) -> list[dict]:
@@ -28,10 +28,20 @@ def summary_rows(results_dir: str | os.PathLike | None = None, profile: str | No
             "features": rec.get("features") or "", "n_bits": rec["n_bits"], "seed": rec["seed"],
             "map@all": metrics.get("map@all"), "map@1000": metrics.get("map@1000"), "p@r2": metrics.get("p@r2"),
             "accuracy": metrics.get("accuracy"), "wall_time_s": rec["timings"].get("total_s"),
+            "images_seen": _images_seen(rec),
             "device": rec["environment"].get("device"), "commit": rec["environment"].get("commit", "")[:10],
             "path": os.path.relpath(rec["_path"], root),
         })
     return rows
+
+
+def _images_seen(record: dict) -> int | None:
+    """Training images a deep record's network saw (pre-training included); None for a baseline."""
+    training = record.get("training") or {}
+    if "images_seen" in training:
+        return int(training["images_seen"])
+    history = training.get("history")
+    return int(sum(h["images"] for h in history)) if history else None
 
 
 def write_summary(results_dir: str | os.PathLike | None = None) -> Path:
@@ -46,18 +56,30 @@ def write_summary(results_dir: str | os.PathLike | None = None) -> Path:
 
 
 def aggregate(rows: list[dict], metric: str = "map@all") -> list[dict]:
-    """Mean and sample std over seeds for each (profile, method, dataset, variant, protocol, features, n_bits)."""
-    groups: dict[tuple, list[float]] = {}
+    """Mean and sample std over seeds for each (profile, method, dataset, variant, protocol, features, n_bits),
+    with the mean wall-clock seconds and training images of those runs (cost)."""
+    groups: dict[tuple, list[dict]] = {}
     for row in rows:
         if row.get(metric) is None:
             continue
-        key = tuple(row[k] for k in ("profile", "paper", "method", "dataset", "variant", "protocol",
-                                     "features", "n_bits"))
-        groups.setdefault(key, []).append(float(row[metric]))
+        key = tuple(row[k] for k in _GROUP)
+        groups.setdefault(key, []).append(row)
     out = []
-    for key, values in sorted(groups.items(), key=lambda kv: tuple(str(k) for k in kv[0])):
-        entry = dict(zip(("profile", "paper", "method", "dataset", "variant", "protocol", "features", "n_bits"), key))
+    for key, members in sorted(groups.items(), key=lambda kv: tuple(str(k) for k in kv[0])):
+        values = [float(m[metric]) for m in members]
+        entry = dict(zip(_GROUP, key))
         entry.update({"metric": metric, "mean": statistics.fmean(values),
-                      "std": statistics.stdev(values) if len(values) > 1 else 0.0, "n_seeds": len(values)})
+                      "std": statistics.stdev(values) if len(values) > 1 else 0.0, "n_seeds": len(values),
+                      "wall_time_s": _mean(m.get("wall_time_s") for m in members),
+                      "images_seen": _mean(m.get("images_seen") for m in members)})
         out.append(entry)
     return out
+
+
+_GROUP = ("profile", "paper", "method", "dataset", "variant", "protocol", "features", "n_bits")
+
+
+def _mean(values) -> float | None:
+    """Mean of the values that are present (None when none is)."""
+    present = [float(v) for v in values if v not in (None, "")]
+    return statistics.fmean(present) if present else None
