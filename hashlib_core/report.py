@@ -7,12 +7,15 @@ from pathlib import Path
 from hashlib_core.papers import paper_numbers
 from hashlib_core.results.summary import aggregate, summary_rows
 
-__all__ = ["comparison_rows", "comparison_table", "deviations", "training_note", "cost_note", "metrics_table", "GAP_TO_EXPLAIN",
+__all__ = ["LEAD_PROFILE", "comparison_rows", "comparison_table", "deviations", "training_note", "cost_note", "metrics_table", "GAP_TO_EXPLAIN",
            "CHAPTER_SETTINGS", "ALL_SETTINGS", "show_comparison", "describe_run", "inventory", "gap_notes",
            "audit_records", "format_ours", "markdown_table", "grid_cost"]
 
 #: gaps larger than this are explained in the book (issue: reproduce the papers' tables)
 GAP_TO_EXPLAIN = 0.03
+#: the profile the comparison chapter and the README lead with (paper-width networks trained on a
+#: CPU); the chapter then shows the notebooks' ``results_profile`` (the fast ``reduced`` profile)
+LEAD_PROFILE = "cpu"
 
 
 #: deep methods of the package (their rows get the profile's training deviations)

@@ -127,9 +127,10 @@ def pending_reason(cell: Cell, executed_dir: Path, direct: bool) -> str | None:
 
 
 def _newest_compared(cell: Cell) -> float:
-    """Modification time of the newest file of the records a chapter compares (0 when there are none)."""
+    """Modification time of the newest file under the results a chapter compares, every profile's
+    (the comparison and training-dynamics chapters read several); 0 when there are none."""
     p = cell.params
-    folder = Path(p.get("comparison_dir", "")) / str(p.get("results_profile", ""))
+    folder = Path(p.get("comparison_dir", ""))
     if not p.get("comparison_dir") or not folder.is_dir():
         return 0.0
     return max((f.stat().st_mtime for f in folder.rglob("*") if f.is_file()), default=0.0)
