@@ -24,6 +24,7 @@ _DEEP = ("dnnh", "dnnh-fc", "expo", "expo-pretrain", "nin-latent", "dlbhc", "ssd
 
 def training_note(profile: str, method: str, dataset: str | None = None, protocol: str | None = None) -> str:
     """The profile's training settings for one deep cell, in words, read from the profile's TOML."""
+    from hashlib_core.models import METHODS
     from hashlib_core.profiles import PROFILE_NAMES, load_profile, method_settings
 
     if profile not in PROFILE_NAMES:
@@ -36,6 +37,9 @@ def training_note(profile: str, method: str, dataset: str | None = None, protoco
         parts.append(f"after {s['pretrain_epochs']} classifier pre-training epochs")
     if s.get("augment"):
         parts.append("random crop + flip")
+    defaults = METHODS[method if method in METHODS else method.removesuffix("-pretrain")].train_defaults
+    parts.append(f"{s.get('optimizer') or defaults.get('optimizer')} lr {s.get('lr') or defaults.get('lr'):g}, "
+                 f"{s.get('lr_schedule', 'cosine')} schedule")
     if method in ("dnnh", "dnnh-fc") and s.get("epsilon") == 0.5:
         parts.append("DNNH as its released network trains (no threshold in training, margin 2)")
     return f"{profile} profile: " + ", ".join(parts)

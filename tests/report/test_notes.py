@@ -8,7 +8,7 @@ from hashlib_core.results.summary import aggregate
 
 def test_training_note_reads_the_profile():
     assert report.training_note("reduced", "dnnh", "cifar10", "cnnh") == \
-        "reduced profile: NIN at 0.25 of the paper's width, 8 epochs"
+        "reduced profile: NIN at 0.25 of the paper's width, 8 epochs, adam lr 0.001, cosine schedule"
     cpu_dnnh = report.training_note("cpu", "dnnh", "cifar10", "cnnh")
     assert cpu_dnnh.startswith("cpu profile: paper-width NIN, 60 epochs, random crop + flip")
     assert "no threshold in training, margin 2" in cpu_dnnh
