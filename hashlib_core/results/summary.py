@@ -27,12 +27,22 @@ def summary_rows(results_dir: str | os.PathLike | None = None, profile: str | No
             "dataset": rec["dataset"], "variant": rec["variant"], "protocol": rec["protocol"],
             "features": rec.get("features") or "", "n_bits": rec["n_bits"], "seed": rec["seed"],
             "map@all": metrics.get("map@all"), "map@1000": metrics.get("map@1000"), "p@r2": metrics.get("p@r2"),
-            "accuracy": metrics.get("accuracy"), "wall_time_s": rec["timings"].get("total_s"),
+            "accuracy": metrics.get("accuracy"), "wall_time_s": _wall_time(rec),
             "images_seen": _images_seen(rec),
             "device": rec["environment"].get("device"), "commit": rec["environment"].get("commit", "")[:10],
             "path": os.path.relpath(rec["_path"], root),
         })
     return rows
+
+
+def _wall_time(record: dict) -> float | None:
+    """Seconds the cell took: its own ``total_s``, or for a cell resumed from a checkpoint, whose
+    last process timed only its own part, the epochs' training seconds plus encoding and evaluation."""
+    timings = record["timings"]
+    history = (record.get("training") or {}).get("history") or []
+    epochs = sum(h.get("seconds", 0.0) for h in history) + timings.get("encode_s", 0.0) + timings.get("evaluate_s", 0.0)
+    total = timings.get("total_s")
+    return epochs if total is None else max(total, epochs)
 
 
 def _images_seen(record: dict) -> int | None:

@@ -26,3 +26,14 @@ def test_cost_is_the_mean_over_seeds_and_names_the_papers_solver():
     assert report.cost_note(entry) == "1.25 h, 0.40 M images a run (30 M in the paper's solver)"
     assert report.cost_note({**entry, "method": "ssdh"}) == "1.25 h, 0.40 M images a run"
     assert report.cost_note({**entry, "images_seen": None}) == ""  # a baseline: no training images
+
+
+def test_a_resumed_cell_is_charged_for_every_epoch():
+    from hashlib_core.results.summary import _wall_time
+
+    history = [{"images": 100, "seconds": 600.0}] * 3  # 1,800 s of epochs; the last process ran one of them
+    resumed = {"timings": {"total_s": 700.0, "encode_s": 50.0, "evaluate_s": 1.0}, "training": {"history": history}}
+    assert _wall_time(resumed) == 1851.0
+    whole = {"timings": {"total_s": 2000.0, "encode_s": 50.0, "evaluate_s": 1.0}, "training": {"history": history}}
+    assert _wall_time(whole) == 2000.0
+    assert _wall_time({"timings": {"total_s": 9.0}}) == 9.0  # a baseline
