@@ -73,17 +73,21 @@ class NIN(ShapeCheckedBackbone):
         width_mult: multiplier of the hidden widths ``widths`` (1.0 = 96, 256, 384, 1024).
         final_relu: ReLU after the last 1×1 convolution (as after every convolution in NIN).
         batch_norm: BatchNorm after every convolution (not in the paper; off by default).
+        dropout: dropout probability after the first and third pooling (0.5 in DNNH's released
+            network; 0, the default, adds no layer).
     """
 
     def __init__(self, in_channels: int, image_size: int | tuple[int, int], out_features: int, *,
                  width_mult: float = 1.0, widths: tuple[int, int, int, int] = PAPER_WIDTHS,
-                 final_relu: bool = True, batch_norm: bool = False):
+                 final_relu: bool = True, batch_norm: bool = False, dropout: float = 0.0):
         size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
         super().__init__(in_channels, size)
         if out_features < 1:
             raise ValueError(f"out_features must be >= 1, got {out_features}")
         if width_mult <= 0:
             raise ValueError(f"width_mult must be > 0, got {width_mult}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
         h, w = self.image_size
         self.name = f"NIN{h}" if h == w else f"NIN{h}x{w}"
         self.out_features = int(out_features)
@@ -98,10 +102,15 @@ class NIN(ShapeCheckedBackbone):
                 layers.append(nn.ReLU(inplace=True))
             return layers
 
+        # dropout after the first and third pooling, as in DNNH's released network (only when asked:
+        # without it the layer indices, and so the state-dict keys, stay those of the plain stack)
+        def drop() -> list[nn.Module]:
+            return [nn.Dropout(dropout)] if dropout > 0 else []
+
         self.features = nn.Sequential(
-            *conv(in_channels, c1, 5), *conv(c1, c1, 1), nn.MaxPool2d(3, 2, padding=1),
+            *conv(in_channels, c1, 5), *conv(c1, c1, 1), nn.MaxPool2d(3, 2, padding=1), *drop(),
             *conv(c1, c2, 5), *conv(c2, c2, 1), nn.MaxPool2d(3, 2, padding=1),
-            *conv(c2, c3, 3), *conv(c3, c3, 1), nn.AvgPool2d(3, 2, padding=1, count_include_pad=False),
+            *conv(c2, c3, 3), *conv(c3, c3, 1), nn.AvgPool2d(3, 2, padding=1, count_include_pad=False), *drop(),
             *conv(c3, c4, 3), *conv(c4, out_features, 1, relu=final_relu))
         for module in self.modules():
             if isinstance(module, nn.Conv2d):

@@ -31,8 +31,10 @@ __all__ = ["MethodSpec", "METHODS", "MethodLoss", "build_model", "build_loss", "
 MAX_BITS = 512
 
 #: options of :func:`build_model` (besides method, n_bits, n_classes, image_shape)
-MODEL_OPTIONS = ("backbone", "width_mult", "batch_norm", "final_relu", "feature_dim", "slice_size", "epsilon",
-                 "threshold_gradient", "beta", "pretrained", "input_size")
+MODEL_OPTIONS = ("backbone", "width_mult", "batch_norm", "final_relu", "dropout", "feature_dim", "slice_size",
+                 "epsilon", "threshold_gradient", "beta", "pretrained", "input_size")
+#: options that only the NIN backbone takes
+_NIN_ONLY = ("width_mult", "batch_norm", "final_relu", "dropout")
 #: options of :func:`build_loss`
 LOSS_OPTIONS = ("margin", "max_triplets", "pair_weighting", "binarization_weight", "balance_weight")
 
@@ -107,7 +109,7 @@ def build_model(method: str, n_bits: int, n_classes: int | None, image_shape: tu
     """Build ``method``'s network for images of ``image_shape`` (``(H, W)`` or ``(H, W, C)``).
 
     Overrides (:data:`MODEL_OPTIONS`): ``backbone`` ("nin", "alexnet", …; default NIN), ``width_mult``
-    (NIN width multiplier; default 1.0, 0.25 below 16 px), ``batch_norm``, ``final_relu``,
+    (NIN width multiplier; default 1.0, 0.25 below 16 px), ``batch_norm``, ``final_relu``, ``dropout``,
     ``feature_dim`` (backbone output for non-DNNH methods; default 1024·width_mult), ``slice_size``
     (DNNH: 50), ``epsilon`` (DNNH threshold: 0.1), ``threshold_gradient`` ("band" or
     "straight-through"), ``beta`` (tanh sharpness), ``pretrained``, ``input_size`` (torchvision).
@@ -131,18 +133,17 @@ def build_model(method: str, n_bits: int, n_classes: int | None, image_shape: tu
     opts = {**spec.model_defaults, **model_options}
     channels, height, width_px = image_geometry(tuple(image_shape))
     backbone_name = opts.pop("backbone", None) or default_backbone(image_shape)
-    backbone_opts = {k: opts.pop(k) for k in ("width_mult", "batch_norm", "final_relu", "pretrained", "input_size")
-                     if k in opts}
+    backbone_opts = {k: opts.pop(k) for k in (*_NIN_ONLY, "pretrained", "input_size") if k in opts}
     if backbone_name in SIZED_BACKBONES:  # the NIN stack: no ImageNet weights
         if backbone_opts.pop("pretrained", False):
             raise ValueError("the NIN backbone has no pretrained weights; use backbone='alexnet' (or vgg16, "
                              "resnet18, resnet50) with pretrained=True")
         backbone_opts.pop("input_size", None)
     else:  # torchvision backbones: NIN-only options are errors when asked for, dropped when defaults
-        asked = sorted(k for k in ("width_mult", "batch_norm", "final_relu") if k in model_options)
+        asked = sorted(k for k in _NIN_ONLY if k in model_options)
         if asked:
             raise ValueError(f"{asked} apply to the NIN backbone only, not {backbone_name!r}")
-        for k in ("width_mult", "batch_norm", "final_relu"):
+        for k in _NIN_ONLY:
             backbone_opts.pop(k, None)
     if spec.head in ("divide-and-encode", "fully-connected"):
         slice_size = int(opts.pop("slice_size", 50))

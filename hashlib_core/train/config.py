@@ -14,8 +14,8 @@ LR_SCHEDULES = ("cosine", "step", "constant")
 OPERATIONAL_FIELDS = ("device", "checkpoint_dir", "resume", "max_steps", "num_threads", "progress",
                       "eval_batch_size", "compile")
 #: TrainConfig fields forwarded to build_model / build_loss when not None
-MODEL_FIELDS = ("backbone", "width_mult", "batch_norm", "feature_dim", "epsilon", "threshold_gradient", "beta",
-                "pretrained")
+MODEL_FIELDS = ("backbone", "width_mult", "batch_norm", "dropout", "feature_dim", "epsilon", "threshold_gradient",
+                "beta", "pretrained")
 LOSS_FIELDS = ("margin", "max_triplets", "pair_weighting", "binarization_weight", "balance_weight")
 
 
@@ -31,7 +31,7 @@ class TrainConfig:
     (adam/adamw/sgd), ``momentum`` (sgd), ``lr_schedule`` (cosine per step / step / constant),
     ``lr_step_epochs`` and ``lr_gamma`` (step schedule).
     Model and loss options (None = method default): ``backbone``, ``width_mult`` (NIN width multiplier),
-    ``batch_norm``, ``feature_dim``, ``epsilon`` (DNNH threshold), ``threshold_gradient``, ``beta``
+    ``batch_norm``, ``dropout`` (NIN, after pools 1 and 3), ``feature_dim``, ``epsilon`` (DNNH threshold), ``threshold_gradient``, ``beta``
     (tanh), ``pretrained``, ``margin``, ``max_triplets``, ``pair_weighting``,
     ``binarization_weight`` (SSDH K1), ``balance_weight`` (SSDH K2).
     Hardware: ``device`` ("auto"|"cpu"|"cuda"|"cuda:N"), ``amp`` (None = on CUDA: bfloat16, or
@@ -61,6 +61,7 @@ class TrainConfig:
     backbone: str | None = None
     width_mult: float | None = None
     batch_norm: bool | None = None
+    dropout: float | None = None
     feature_dim: int | None = None
     epsilon: float | None = None
     threshold_gradient: str | None = None

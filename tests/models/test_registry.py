@@ -64,7 +64,7 @@ def test_other_bad_requests():
     with pytest.raises(ValueError, match="n_classes"):
         build_model("ssdh", 16, 1, (8, 8))
     with pytest.raises(ValueError, match="unknown model/loss options"):
-        build_model("dnnh", 16, 10, (8, 8), dropout=0.5)
+        build_model("dnnh", 16, 10, (8, 8), dropuot=0.5)
     with pytest.raises(ValueError, match="loss options"):
         build_model("dnnh", 16, 10, (8, 8), margin=2.0)
     with pytest.raises(ValueError, match="no pretrained weights"):
