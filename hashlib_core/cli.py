@@ -4,6 +4,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hashlib_core.reproduce.slurm import ClusterExecutor
 
 __all__ = ["main", "build_parser"]
 
@@ -39,14 +43,50 @@ def _experiment(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cluster_executor(args: argparse.Namespace) -> ClusterExecutor | None:
+    """The SLURM executor the options ask for; None for ``--executor local`` (ValueError on SLURM-only options)."""
+    from hashlib_core.profiles import load_profile
+    from hashlib_core.reproduce.slurm import ClusterExecutor, slurm_settings
+
+    given = {k: getattr(args, k) for k in _SLURM_OPTIONS if getattr(args, k) not in (None, False)}
+    if args.executor == "local":
+        if given:
+            names = ", ".join("--" + k.replace("_", "-") for k in given)
+            raise ValueError(f"{names} {'is' if len(given) == 1 else 'are'} only for --executor slurm")
+        return None
+    settings = slurm_settings(load_profile(args.profile), partition=args.partition, gpus_per_job=args.gpus_per_job,
+                              cpus_per_job=args.cpus_per_job, mem_gb=args.mem_gb, time_min=args.time_min,
+                              cells_per_job=args.cells_per_job)
+    return ClusterExecutor(settings, args.profile, slurm_dir=args.slurm_dir, wait=not args.no_wait,
+                           collect=args.collect, retry_failed=args.retry_failed)
+
+
+#: reproduce options that only apply with ``--executor slurm``
+_SLURM_OPTIONS = ("partition", "gpus_per_job", "cpus_per_job", "mem_gb", "time_min", "cells_per_job", "slurm_dir",
+                  "no_wait", "collect", "retry_failed")
+
+
+def _collect_command(argv: list[str]) -> str:
+    """The command that collects the jobs a ``--no-wait`` run submitted."""
+    import os
+    import shlex
+
+    python = os.path.relpath(sys.executable)
+    python = sys.executable if python.startswith("..") else python
+    kept = [a for a in argv if a not in ("--no-wait", "--retry-failed")]
+    return shlex.join([python, "-m", "hashlib_core", *kept, "--collect"])
+
+
 def _reproduce(args: argparse.Namespace) -> int:
     from hashlib_core.reproduce import run_grid
     from hashlib_core.reproduce.grid import parse_where
 
+    if sum([args.no_wait, args.collect, args.retry_failed]) > 1:
+        raise ValueError("choose one of --no-wait, --collect and --retry-failed")
     outcomes = run_grid(args.profile, jobs=args.jobs, gpus=args.gpus.split(",") if args.gpus else None,
                         force=args.force, only=args.only, device=args.device, timeout_s=args.timeout,
-                        dry_run=args.dry_run, direct=args.direct,
-                        where=parse_where(args.where))
+                        dry_run=args.dry_run, direct=args.direct, results_dir=args.results_dir,
+                        where=parse_where(args.where), executor=_cluster_executor(args))
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.status] = counts.get(o.status, 0) + 1
@@ -54,6 +94,8 @@ def _reproduce(args: argparse.Namespace) -> int:
     for o in outcomes:
         if o.status in ("failed", "pending"):
             print(f"  {o.status}: {o.cell.notebook} {o.cell.name} {o.error}")
+    if counts.get("submitted"):
+        print(f"jobs submitted; when they have run, collect them with:\n  {_collect_command(args.argv)}")
     return 1 if counts.get("failed") else 0
 
 
@@ -153,6 +195,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("--direct", action="store_true",
                    help="run record cells not shown in the book in-process, without a notebook")
+    p.add_argument("--results-dir", default=None, help="where the records go (default: the profile's folder)")
+    p.add_argument("--executor", choices=("local", "slurm"), default="local",
+                   help="local: this machine (--jobs, --gpus); slurm: the record cells as SLURM jobs (submitit)")
+    cluster = p.add_argument_group("--executor slurm (defaults: the profile's [executor.slurm] table)")
+    cluster.add_argument("--partition", default=None)
+    cluster.add_argument("--gpus-per-job", type=int, default=None)
+    cluster.add_argument("--cpus-per-job", type=int, default=None)
+    cluster.add_argument("--mem-gb", type=float, default=None)
+    cluster.add_argument("--time-min", type=int, default=None, help="time limit of a job in minutes (default 240)")
+    cluster.add_argument("--cells-per-job", type=int, default=None, help="cells one job runs in turn (default 1)")
+    cluster.add_argument("--slurm-dir", default=None,
+                         help="job logs (<dir>/<job id>/) and the state file (default artifacts/slurm)")
+    cluster.add_argument("--no-wait", action="store_true", help="submit, print how to collect, exit")
+    cluster.add_argument("--collect", action="store_true",
+                         help="submit nothing: wait for the jobs submitted before and report them")
+    cluster.add_argument("--retry-failed", action="store_true",
+                         help="resubmit only the cells whose job failed or was killed")
     p.set_defaults(func=_reproduce)
 
     p = sub.add_parser("summary", help="regenerate results/summary.csv from the records")

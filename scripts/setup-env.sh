@@ -2,20 +2,25 @@
 # Create or reuse the project's virtual environment in .venv and install the pinned
 # dependencies. Idempotent: a second call with the same lock file does nothing.
 #   scripts/setup-env.sh            python packages only
-#   scripts/setup-env.sh --browser  also Debian's chromium (for the book's browser test)
+#   scripts/setup-env.sh --browser  also Debian's chromium (for the book's browser test) and
+#                                   slurm-wlm + munge (a one-node SLURM for the cluster executor's tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 VENV=.venv
 LOCK=requirements/lock.txt
 
-if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    echo "[setup] installing Debian's chromium (headless browser for the book test)"
+if [ "${1:-}" = "--browser" ]; then
+  missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v slurmctld >/dev/null 2>&1 || missing+=(slurm-wlm)
+  command -v munged >/dev/null 2>&1 || missing+=(munge)
+  if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ]; then
+    echo "[setup] installing Debian's ${missing[*]} (headless browser for the book test; one-node SLURM for the cluster tests)"
     apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
-  else
-    echo "[setup] chromium is missing and we are not root: the browser test will be skipped" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  elif [ ${#missing[@]} -gt 0 ]; then
+    echo "[setup] ${missing[*]} missing and we are not root: the browser or SLURM tests will be skipped" >&2
   fi
 fi
 

@@ -18,6 +18,7 @@ import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from hashlib_core.io import atomic_write_text, repo_root
 from hashlib_core.reproduce.grid import Cell, expand_grid, notebooks_dir
@@ -51,6 +52,22 @@ def put_package_first_on_kernel_path() -> str:
     return os.environ["PYTHONPATH"]
 
 
+#: kernel options: its own start-up log at ERROR level (no "running over TCP without encryption" per kernel)
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+
+
+def hide_injected_parameters(notebook: Path) -> None:
+    """Tag papermill's injected-parameters cell ``remove-cell``: the book never shows it (machine paths)."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+    nbformat.write(nb, notebook)
+
+
 def execute_cell(cell: Cell, executed_dir: str | os.PathLike, gpu: str | None = None,
                  timeout_s: int | None = None) -> CellOutcome:
     """Run one cell with papermill; return its outcome (never raises for a failing notebook)."""
@@ -68,7 +85,9 @@ def execute_cell(cell: Cell, executed_dir: str | os.PathLike, gpu: str | None = 
     start = time.perf_counter()
     try:
         papermill.execute_notebook(str(source), str(tmp), parameters=cell.params, kernel_name="python3",
-                                   progress_bar=False, cwd=str(notebooks_dir()), execution_timeout=timeout_s)
+                                   progress_bar=False, cwd=str(notebooks_dir()), execution_timeout=timeout_s,
+                                   extra_arguments=KERNEL_ARGUMENTS)
+        hide_injected_parameters(tmp)
     except Exception as exc:  # papermill's execution error, a dead kernel, a timeout …
         if tmp.exists():
             os.replace(tmp, failed)
@@ -154,16 +173,20 @@ def run_grid(profile: str, *, jobs: int = 1, gpus: list[str] | None = None, forc
              only: list[str] | None = None, device: str = "auto", executed_dir: str | os.PathLike | None = None,
              timeout_s: int | None = None, dry_run: bool = False,
              results_dir: str | os.PathLike | None = None, direct: bool = False,
-             where: dict[str, set[str]] | None = None) -> list[CellOutcome]:
+             where: dict[str, set[str]] | None = None, executor: Callable | None = None) -> list[CellOutcome]:
     """Execute every cell of ``profile`` not done yet; ``jobs`` processes (round-robin over ``gpus``).
 
     With ``direct``, record cells that are not shown in the book run in-process through
     :func:`~hashlib_core.experiment.run_experiment` (no notebook, no kernel start-up); the book's
     cells still execute their notebooks. ``where`` selects record cells by parameter (see
-    :func:`~hashlib_core.reproduce.grid.parse_where`).
+    :func:`~hashlib_core.reproduce.grid.parse_where`). ``executor`` (such as
+    :class:`~hashlib_core.reproduce.slurm.ClusterExecutor`, which implies ``direct``) runs the pending
+    cells elsewhere: ``executor(todo, executed_dir, force)`` returns the cells left to run here and the
+    outcomes of the others.
     """
     from tqdm.auto import tqdm
 
+    direct = direct or executor is not None
     executed = Path(executed_dir) if executed_dir else default_executed_dir(profile)
     cells = expand_grid(profile, only=only, device=device, results_dir=results_dir, where=where)
     todo, outcomes, reasons = [], [], {}
@@ -179,6 +202,9 @@ def run_grid(profile: str, *, jobs: int = 1, gpus: list[str] | None = None, forc
             print(f"{'would re-run' if dry_run else 're-running'} {cell.name}: {reason}", file=sys.stderr)
     if dry_run:
         return outcomes + [CellOutcome(c, "pending", 0.0, reasons[c]) for c in todo]
+    if executor is not None:
+        todo, elsewhere = executor(todo, executed, force)
+        outcomes += elsewhere
     bar = tqdm(total=len(todo), desc=f"reproduce {profile}", unit="cell", disable=not todo)
     if direct:
         for cell in [c for c in todo if c.writes_record and not c.for_book]:
