@@ -83,13 +83,15 @@ def convergence_rows(results_dir: str | os.PathLike, profiles: Iterable[str], *,
             "best_val_map": training.get("best_val_map"), "late_gain": gain,
             "still_rising": bool(points) and training.get("best_epoch") == last_epoch and (gain or 0) > RISING_GAIN,
             "map@all": rec["metrics"].get("map@all"), "map@1000": rec["metrics"].get("map@1000"),
+            "final_loss": training["history"][-1].get("loss") if training["history"] else None,
             "accuracy": rec["metrics"].get("accuracy"),
             **{k: config.get(k) for k in _SETTINGS}})
     return rows
 
 
 def plot_learning_curves(rows: list[dict], ax=None, title: str = "Validation mAP against images seen"):
-    """One line per (profile, method, bits, seed) from :func:`learning_curves`; x in millions of images."""
+    """One line per (profile, method, bits, seed) from :func:`learning_curves`; x in millions of images;
+    the first profile in ``rows`` solid, the others dashed and dotted."""
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -97,9 +99,10 @@ def plot_learning_curves(rows: list[dict], ax=None, title: str = "Validation mAP
     runs: dict[tuple, list[dict]] = {}
     for row in rows:
         runs.setdefault((row["profile"], row["method"], row["n_bits"], row["seed"]), []).append(row)
+    styles = {profile: ("-", "--", ":")[min(i, 2)] for i, profile in enumerate(dict.fromkeys(r["profile"] for r in rows))}
     for (profile, method, n_bits, seed), points in sorted(runs.items()):
         ax.plot([p["images"] / 1e6 for p in points], [p["val_map"] for p in points], marker="o", markersize=3,
-                label=f"{method} {n_bits}b s{seed} ({profile})")
+                linestyle=styles[profile], label=f"{method} {n_bits}b s{seed} ({profile})")
     ax.set(xlabel="images seen (millions)", ylabel="validation mAP", title=title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
