@@ -40,6 +40,8 @@ def training_note(profile: str, method: str, dataset: str | None = None, protoco
     defaults = METHODS[method if method in METHODS else method.removesuffix("-pretrain")].train_defaults
     parts.append(f"{s.get('optimizer') or defaults.get('optimizer')} lr {s.get('lr') or defaults.get('lr'):g}, "
                  f"{s.get('lr_schedule', 'cosine')} schedule")
+    if s.get("dropout"):
+        parts.append(f"dropout {s['dropout']:g} after pools 1 and 3")
     if method in ("dnnh", "dnnh-fc") and s.get("epsilon") == 0.5:
         parts.append("DNNH as its released network trains (no threshold in training, margin 2)")
     return f"{profile} profile: " + ", ".join(parts)

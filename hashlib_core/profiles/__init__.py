@@ -6,6 +6,7 @@
   with native bfloat16 (checkpointed cells: an interrupted cell continues where it stopped).
 - ``cpu-dnnh-text``: ``cpu`` with DNNH trained as its paper's text reads (threshold g with
   ε = 0.1 in training, margin 1): the ablation of the released network's reading.
+- ``cpu-dnnh-dropout``: ``cpu`` with the released DNNH network's dropout (0.5 after pools 1 and 3).
 - ``full``: the papers' protocols with the full training schedules (GPU runners).
 """
 from __future__ import annotations
