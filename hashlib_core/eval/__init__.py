@@ -1,4 +1,5 @@
-"""The evaluation engine: exact, tie-aware Hamming ranking on CPU and GPU (pure PyTorch).
+"""The evaluation engine: exact, tie-aware Hamming ranking on CPU and GPU (PyTorch, plus a fused
+numba kernel for the per-distance counts on CPU; ``backend="int8"`` keeps it pure PyTorch).
 
 - :func:`evaluate` — every metric under one stated definition (see :mod:`hashlib_core.eval.evaluate`:
   default ``ties="expected"``, ``ap_at_k_denominator="retrieved"``, ``no_relevant="zero"``);
@@ -7,9 +8,10 @@
 - :func:`hamming_distance`, :func:`pack_codes`, :func:`unpack_codes`, :func:`to_bits`,
   :class:`PackedCodes` — codes as {0,1}, {-1,+1} or bit-packed.
 
-Modules: ``codes`` (formats), ``relevance`` (labels), ``kernel`` (the fused int8 product),
-``histogram`` (per-distance counts), ``metrics`` (closed forms), ``ranking`` (index order),
-``distance`` (distances, search), ``evaluate`` (the entry point).
+Modules: ``codes`` (formats), ``relevance`` (labels), ``kernel`` (the int8 / float32 product),
+``fused`` (the numba XOR + popcount + histogram kernel), ``histogram`` (per-distance counts),
+``metrics`` (closed forms), ``ranking`` (index order), ``distance`` (distances, search),
+``evaluate`` (the entry point).
 """
 from hashlib_core.eval.codes import PackedCodes, pack_codes, to_bits, unpack_codes
 from hashlib_core.eval.distance import hamming_distance, search

@@ -105,6 +105,15 @@ def pack_codes(codes, device: torch.device | str | None = None) -> PackedCodes:
     return PackedCodes(packed, n_bits)
 
 
+def _value_range(tensor: torch.Tensor) -> tuple[float, float]:
+    """``(min, max)`` as Python numbers, in one pass (``aminmax``) where torch has it for the dtype."""
+    try:
+        low, high = torch.aminmax(tensor)
+    except (RuntimeError, NotImplementedError):  # e.g. uint16/32/64 on CPU
+        low, high = tensor.min(), tensor.max()
+    return low.item(), high.item()
+
+
 def to_bits(codes, name: str = "codes", device: torch.device | str | None = None) -> torch.Tensor:
     """Validate codes and return them as a contiguous uint8 {0,1} tensor ``(n, n_bits)`` on ``device``.
 
@@ -132,7 +141,7 @@ def to_bits(codes, name: str = "codes", device: torch.device | str | None = None
         return tensor.to(torch.uint8).contiguous()
     if tensor.is_floating_point() and bool(torch.isnan(tensor).any()):
         raise ValueError(f"{name} contain NaN; codes must be binary, in {{0, 1}} or {{-1, +1}}")
-    low, high = tensor.min().item(), tensor.max().item()
+    low, high = _value_range(tensor)
     if low >= 0 and high <= 1:
         if tensor.is_floating_point() and not bool(((tensor == 0) | (tensor == 1)).all()):
             bad = tensor[(tensor != 0) & (tensor != 1)][0].item()

@@ -42,8 +42,8 @@ import torch
 
 from hashlib_core.eval.codes import resolve_device
 from hashlib_core.eval.distance import prepare_codes
-from hashlib_core.eval.histogram import distance_histograms, engine_threads, progress_default
-from hashlib_core.eval.metrics import (expected_ap, expected_ap_at_k, expected_hits_at, pr_curve_by_radius,
+from hashlib_core.eval.histogram import distance_histograms, engine_threads, progress_default, resolve_backend
+from hashlib_core.eval.metrics import (expected_ap, expected_ap_at_k, expected_hits, pr_curve_by_radius,
                                        precision_within_radius)
 from hashlib_core.eval.ranking import index_order_stats
 from hashlib_core.eval.relevance import Labels, prepare_labels
@@ -83,6 +83,16 @@ def _chunk(chunk_size) -> int | None:
     return int(chunk_size)
 
 
+def _backend(backend, query_bits: torch.Tensor) -> str:
+    """Validate the histogram backend (``None``: the fastest here, see :func:`resolve_backend`)."""
+    return resolve_backend(backend, query_bits.device, query_bits.shape[1])
+
+
+def _product(backend: str) -> str | None:
+    """The product backend for the index-order pass, which has no fused kernel."""
+    return None if backend == "numba" else backend
+
+
 def _prepare(query_codes, db_codes, query_labels, db_labels, device) -> tuple[torch.Tensor, torch.Tensor, Labels]:
     query_bits, db_bits = prepare_codes(query_codes, db_codes, device)
     if query_bits.shape[0] == 0:
@@ -92,7 +102,7 @@ def _prepare(query_codes, db_codes, query_labels, db_labels, device) -> tuple[to
 
 
 def histograms(query_codes, db_codes, query_labels, db_labels, *, device=None,
-               chunk_size: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+               chunk_size: int | None = None, backend: str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-query counts of database items and of relevant ones at each Hamming distance.
 
     Args: as :func:`evaluate` (codes ``(n_q, n_bits)``, ``(n_db, n_bits)``; labels ``(n,)`` or ``(n, n_classes)``).
@@ -101,8 +111,8 @@ def histograms(query_codes, db_codes, query_labels, db_labels, *, device=None,
         ``(total, relevant)``, int64 ``(n_q, n_bits + 1)`` each, on the computing device.
     """
     with engine_threads(resolve_device(device, query_codes, db_codes)):
-        return distance_histograms(*_prepare(query_codes, db_codes, query_labels, db_labels, device),
-                                   _chunk(chunk_size))
+        prepared = _prepare(query_codes, db_codes, query_labels, db_labels, device)
+        return distance_histograms(*prepared, _chunk(chunk_size), backend=_backend(backend, prepared[0]))
 
 
 def _ap_from_index(stats: dict, n_rel: torch.Tensor, cut_index: int, k: int | None, denominator: str):
@@ -118,10 +128,10 @@ def _ap_from_index(stats: dict, n_rel: torch.Tensor, cut_index: int, k: int | No
 
 def average_precision(query_codes, db_codes, query_labels, db_labels, *, k: int | None = None,
                       ties: str = "expected", ap_at_k_denominator: str = "retrieved", device=None,
-                      chunk_size: int | None = None) -> torch.Tensor:
+                      chunk_size: int | None = None, backend: str | None = None) -> torch.Tensor:
     """Per-query AP (``k=None``) or AP@k, float64 ``(n_q,)`` on the computing device.
 
-    Definitions as in :func:`evaluate`; a query without relevant items gets 0.
+    Definitions (and ``backend``) as in :func:`evaluate`; a query without relevant items gets 0.
     """
     _choice(ties, TIES, "ties")
     _choice(ap_at_k_denominator, DENOMINATORS, "ap_at_k_denominator")
@@ -129,26 +139,27 @@ def average_precision(query_codes, db_codes, query_labels, db_labels, *, k: int 
         k = _ints((k,), "k", 1)[0]
     with engine_threads(resolve_device(device, query_codes, db_codes)):
         return _average_precision(query_codes, db_codes, query_labels, db_labels, k, ties, ap_at_k_denominator,
-                                  device, chunk_size)
+                                  device, chunk_size, backend)
 
 
 def _average_precision(query_codes, db_codes, query_labels, db_labels, k, ties, ap_at_k_denominator, device,
-                       chunk_size) -> torch.Tensor:
+                       chunk_size, backend) -> torch.Tensor:
     prepared = _prepare(query_codes, db_codes, query_labels, db_labels, device)
     chunk = _chunk(chunk_size)
-    total, relevant = distance_histograms(*prepared, chunk)
+    backend = _backend(backend, prepared[0])
+    total, relevant = distance_histograms(*prepared, chunk, backend=backend)
     if ties == "expected":
         return expected_ap(total, relevant) if k is None else \
             expected_ap_at_k(total, relevant, k, ap_at_k_denominator)
     n_db = prepared[1].shape[0]
-    stats = index_order_stats(*prepared, [n_db if k is None else min(k, n_db)], [], chunk)
+    stats = index_order_stats(*prepared, [n_db if k is None else min(k, n_db)], [], chunk, backend=_product(backend))
     return _ap_from_index(stats, relevant.sum(1), 0, k, ap_at_k_denominator)
 
 
 def evaluate(query_codes, db_codes, query_labels, db_labels, *, topk=(1000,), radius=2,
              ties: str = "expected", ap_at_k_denominator: str = "retrieved", no_relevant: str = "zero",
              precision_at=DEFAULT_PRECISION_AT, curves: bool = True, device=None,
-             chunk_size: int | None = None, progress: bool | None = None) -> dict:
+             chunk_size: int | None = None, progress: bool | None = None, backend: str | None = None) -> dict:
     """Hamming-ranking metrics of query codes against database codes (definitions: module docstring).
 
     Args:
@@ -165,6 +176,9 @@ def evaluate(query_codes, db_codes, query_labels, db_labels, *, topk=(1000,), ra
         device: where to compute (default: the device of the code tensors; numpy → CPU).
         chunk_size: queries per work item (default: automatic; memory stays bounded either way).
         progress: tqdm bar over query chunks (default: only for more than 2·10^8 pairs).
+        backend: the kernel of the per-distance counts: ``"numba"`` (fused XOR + popcount, CPU;
+            the default where numba is installed), ``"int8"`` or ``"float32"`` (pure PyTorch
+            products; the default without numba and on CUDA). Results are identical.
 
     Returns:
         A JSON-ready dict (Python floats and ints, lists of floats) with fixed keys:
@@ -176,7 +190,8 @@ def evaluate(query_codes, db_codes, query_labels, db_labels, *, topk=(1000,), ra
 
     Raises:
         ValueError: non-binary codes or NaN, mismatched bit lengths, empty database or query set,
-        label arrays of the wrong length, K < 1, negative radius, unknown definition names.
+        label arrays of the wrong length, K < 1, negative radius, unknown definition names or
+        backend, a backend that cannot run here (numba on CUDA or not installed).
     """
     _choice(ties, TIES, "ties")
     _choice(ap_at_k_denominator, DENOMINATORS, "ap_at_k_denominator")
@@ -187,15 +202,16 @@ def evaluate(query_codes, db_codes, query_labels, db_labels, *, topk=(1000,), ra
     chunk = _chunk(chunk_size)
     with engine_threads(resolve_device(device, query_codes, db_codes)):
         return _evaluate(query_codes, db_codes, query_labels, db_labels, ks, radii, ns, ties, ap_at_k_denominator,
-                         no_relevant, curves, device, chunk, progress)
+                         no_relevant, curves, device, chunk, progress, backend)
 
 
 def _evaluate(query_codes, db_codes, query_labels, db_labels, ks, radii, ns, ties, ap_at_k_denominator,
-              no_relevant, curves, device, chunk, progress) -> dict:
+              no_relevant, curves, device, chunk, progress, backend) -> dict:
     prepared = _prepare(query_codes, db_codes, query_labels, db_labels, device)
     (n_q, n_bits), n_db = prepared[0].shape, prepared[1].shape[0]
+    backend = _backend(backend, prepared[0])
     show = progress_default(n_q, n_db) if progress is None else bool(progress)
-    total, relevant = distance_histograms(*prepared, chunk, show)
+    total, relevant = distance_histograms(*prepared, chunk, show, backend)
     n_rel = relevant.sum(1)
     keep = (n_rel > 0) if no_relevant == "skip" else torch.ones_like(n_rel, dtype=torch.bool)
     n_kept = int(keep.sum().item())
@@ -210,11 +226,10 @@ def _evaluate(query_codes, db_codes, query_labels, db_labels, ks, radii, ns, tie
     if ties == "expected":
         ap = {None: expected_ap(total, relevant)}
         ap.update({k: expected_ap_at_k(total, relevant, k, ap_at_k_denominator) for k in ks})
-        hits = torch.stack([expected_hits_at(total, relevant, n) for n in ns_clipped] or
-                           [torch.zeros(n_q, dtype=torch.float64, device=total.device)], 1)[:, :len(ns)]
+        hits = expected_hits(total, relevant, ns_clipped)
     else:
         cuts = [n_db] + [min(k, n_db) for k in ks]
-        stats = index_order_stats(*prepared, cuts, ns_clipped, chunk, show)
+        stats = index_order_stats(*prepared, cuts, ns_clipped, chunk, show, _product(backend))
         ap = {None: _ap_from_index(stats, n_rel, 0, None, ap_at_k_denominator)}
         ap.update({k: _ap_from_index(stats, n_rel, i + 1, k, ap_at_k_denominator) for i, k in enumerate(ks)})
         hits = stats["hits_at"].double()

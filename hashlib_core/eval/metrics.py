@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["harmonic_diff", "expected_ap", "expected_ap_at_k", "expected_hits_at", "precision_within_radius",
-           "pr_curve_by_radius"]
+__all__ = ["harmonic_diff", "expected_ap", "expected_ap_at_k", "expected_hits", "expected_hits_at",
+           "precision_within_radius", "pr_curve_by_radius"]
 
 _ASYMPTOTIC_FROM = 64.0
 
@@ -34,9 +34,10 @@ def _harmonic_series(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
     """ψ(x + m) - ψ(x) for x >= 64: log1p plus Bernoulli terms up to x⁻⁸ (truncation < 1e-17 relative)."""
     y = x + m
     ix2, iy2 = 1.0 / (x * x), 1.0 / (y * y)
+    ix4, iy4 = ix2 * ix2, iy2 * iy2  # products, not ** 3 / ** 4: torch's generic pow is ~20x slower
     return (torch.log1p(m / x) + m / (2.0 * x * y)
-            + (ix2 - iy2) / 12.0 - (ix2 ** 2 - iy2 ** 2) / 120.0
-            + (ix2 ** 3 - iy2 ** 3) / 252.0 - (ix2 ** 4 - iy2 ** 4) / 240.0)
+            + (ix2 - iy2) / 12.0 - (ix4 - iy4) / 120.0
+            + (ix4 * ix2 - iy4 * iy2) / 252.0 - (ix4 * ix4 - iy4 * iy4) / 240.0)
 
 
 def harmonic_diff(x: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
@@ -67,14 +68,23 @@ def _prefix(values: torch.Tensor) -> torch.Tensor:
     return torch.cumsum(v, 1) - v
 
 
-def _group_sums(n: torch.Tensor, r: torch.Tensor, m: torch.Tensor, n_before: torch.Tensor,
-                r_before: torch.Tensor) -> torch.Tensor:
-    """``C(m)`` elementwise: expected sum of precisions at relevant items in the first ``m`` of a group."""
+def _group_terms(n: torch.Tensor, r: torch.Tensor, m: torch.Tensor, n_before: torch.Tensor,
+                 r_before: torch.Tensor) -> torch.Tensor:
+    """``C(m)`` elementwise (broadcasting) for groups with ``n, m >= 1``: expected sum of precisions at
+    relevant items in the first ``m`` positions of a group."""
     dh = harmonic_diff(n_before + 1, m)
     g = m - (n_before + 1) * dh
     ratio = torch.where(n > 1, (r - 1) / (n - 1).clamp(min=1), torch.zeros_like(n))
-    terms = (r / n.clamp(min=1)) * ((r_before + 1) * dh + ratio * g)
-    return torch.where((n > 0) & (m > 0) & (r > 0), terms, torch.zeros_like(terms))
+    return (r / n) * ((r_before + 1) * dh + ratio * g)
+
+
+def _group_sums(n: torch.Tensor, r: torch.Tensor, m: torch.Tensor, n_before: torch.Tensor,
+                r_before: torch.Tensor) -> torch.Tensor:
+    """:func:`_group_terms` of same-shape tensors, 0 where ``n``, ``m`` or ``r`` is 0 (computed only elsewhere)."""
+    active = (n > 0) & (m > 0) & (r > 0)
+    out = torch.zeros_like(n)
+    out[active] = _group_terms(*(t[active] for t in (n, r, m, n_before, r_before)))
+    return out
 
 
 def expected_ap(total: torch.Tensor, relevant: torch.Tensor) -> torch.Tensor:
@@ -89,16 +99,18 @@ def expected_ap(total: torch.Tensor, relevant: torch.Tensor) -> torch.Tensor:
     return torch.where(n_rel > 0, terms.sum(1) / n_rel.clamp(min=1), torch.zeros_like(n_rel))
 
 
-def _inside(total: torch.Tensor, k: int) -> torch.Tensor:
-    """Positions of each group inside the top ``k``, float64 ``(n_q, W)``."""
+def expected_hits(total: torch.Tensor, relevant: torch.Tensor, ks: list[int]) -> torch.Tensor:
+    """Expected number of relevant items among the first ``k`` ranked, for each ``k`` of ``ks``:
+    float64 ``(n_q, len(ks))`` (one broadcast pass for all of them)."""
     n = total.double()
-    return (k - _prefix(n)).clamp(min=0).minimum(n)
+    cut = torch.tensor(ks, dtype=torch.float64, device=n.device).view(-1, 1, 1)
+    m = (cut - _prefix(n)).clamp(min=0).minimum(n)  # positions of each group inside the top k: (K, n_q, W)
+    return (relevant.double() * m / n.clamp(min=1)).sum(2).T
 
 
 def expected_hits_at(total: torch.Tensor, relevant: torch.Tensor, k: int) -> torch.Tensor:
     """Expected number of relevant items among the first ``k`` ranked, float64 ``(n_q,)``."""
-    m = _inside(total, k)
-    return (relevant.double() * m / total.double().clamp(min=1)).sum(1)
+    return expected_hits(total, relevant, [k])[:, 0]
 
 
 def _hypergeometric(n: torch.Tensor, r: torch.Tensor, m: torch.Tensor, j_max: int) -> torch.Tensor:
@@ -138,7 +150,7 @@ def expected_ap_at_k(total: torch.Tensor, relevant: torch.Tensor, k: int, denomi
         denom = n_rel.clamp(max=float(k))
         return torch.where(denom > 0, terms / denom.clamp(min=1), torch.zeros_like(denom))
     full = (m >= n) & (n > 0)
-    fixed_sum = torch.where(full, _group_sums(n, r, n, n_before, r_before), torch.zeros_like(n)).sum(1)
+    fixed_sum = _group_sums(n, r, torch.where(full, n, torch.zeros_like(n)), n_before, r_before).sum(1)
     fixed_rel = torch.where(full, r, torch.zeros_like(r)).sum(1)
     out = torch.where(fixed_rel > 0, fixed_sum / fixed_rel.clamp(min=1), torch.zeros_like(fixed_rel))
     split = (m > 0) & (m < n)  # the group cut by position k: at most one per query
@@ -163,7 +175,7 @@ def expected_ap_at_k(total: torch.Tensor, relevant: torch.Tensor, k: int, denomi
         prob = _hypergeometric(n_g[idx], r_g[idx], m_g[idx], width - 1)
         j = torch.arange(width, device=n.device, dtype=torch.float64).unsqueeze(0)
         mm, nb, rb = m_g[idx].unsqueeze(1), nb_g[idx].unsqueeze(1), rb_g[idx].unsqueeze(1)
-        split_sum = _group_sums(mm, j, mm, nb, rb)  # broadcasts to (rows, width)
+        split_sum = _group_terms(mm, j, mm, nb, rb)  # broadcasts to (rows, width); 0 at j = 0
         numer = f_sum[idx].unsqueeze(1) + split_sum
         denom = f_rel[idx].unsqueeze(1) + j
         value = torch.where(denom > 0, numer / denom.clamp(min=1), torch.zeros_like(denom))

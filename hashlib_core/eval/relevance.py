@@ -64,15 +64,18 @@ def prepare_labels(query_labels, db_labels, n_query: int, n_db: int, device: tor
         for t, name in ((q, "query_labels"), (d, "db_labels")):
             if t.is_floating_point() and not torch.equal(t, t.round()):
                 raise ValueError(f"{name}: single-label labels must be integers, found a fractional value")
-        q64, d64 = q.to(torch.int64), d.to(torch.int64)
-        low = min(int(q64.min().item()) if n_query else 0, int(d64.min().item()))
-        high = max(int(q64.max().item()) if n_query else 0, int(d64.max().item()))
+        q64, d64 = q.to(torch.int64).contiguous(), d.to(torch.int64).contiguous()
+        ranges = [torch.aminmax(t) for t in (q64, d64) if t.numel()]
+        low, high = int(min(r[0] for r in ranges).item()), int(max(r[1] for r in ranges).item())
         if high - low < (1 << 22):  # small label range: a look-up table, O(n)
+            qz, dz = (q64, d64) if low == 0 else (q64 - low, d64 - low)
             present = torch.zeros(high - low + 1, dtype=torch.int64, device=d.device)
-            present[q64 - low] = 1
-            present[d64 - low] = 1
+            present[qz] = 1
+            present[dz] = 1
+            if bool(present.all()):  # already 0..C-1 (the usual case): nothing to re-index
+                return Labels("single", qz, dz, present.numel())
             table = torch.cumsum(present, 0) - 1
-            return Labels("single", table[q64 - low], table[d64 - low], int(present.sum().item()))
+            return Labels("single", table[qz], table[dz], int(present.sum().item()))
         classes, inverse = torch.unique(torch.cat([q64, d64]), return_inverse=True)
         return Labels("single", inverse[:n_query].contiguous(), inverse[n_query:].contiguous(),
                       int(classes.numel()))
