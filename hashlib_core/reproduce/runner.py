@@ -52,8 +52,10 @@ def put_package_first_on_kernel_path() -> str:
     return os.environ["PYTHONPATH"]
 
 
-#: kernel options: its own start-up log at ERROR level (no "running over TCP without encryption" per kernel)
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+#: kernel options: the kernel's own log quiet (no "running over TCP without encryption" at every start, no
+#: "KeyboardInterrupt caught" from the interrupt jupyter_client sends at every shutdown); errors of the
+#: notebook's code still land in the executed notebook and fail the cell
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 def hide_injected_parameters(notebook: Path) -> None:
