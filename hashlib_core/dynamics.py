@@ -12,6 +12,7 @@ import os
 from typing import Iterable
 
 from hashlib_core.results.store import iter_records
+from hashlib_core.results.summary import images_seen, wall_time
 
 __all__ = ["RISING_GAIN", "LATE_FRACTION", "learning_curves", "convergence_rows", "plot_learning_curves"]
 
@@ -77,8 +78,8 @@ def convergence_rows(results_dir: str | os.PathLike, profiles: Iterable[str], *,
         rows.append({
             "profile": rec["profile"], "method": rec["method"], "dataset": rec["dataset"],
             "protocol": rec["protocol"], "n_bits": rec["n_bits"], "seed": rec["seed"],
-            "images_seen": sum(h["images"] for h in training["history"]),
-            "hours": rec["timings"].get("total_s", 0.0) / 3600, "images_per_second": training.get("images_per_second"),
+            "images_seen": images_seen(rec),
+            "hours": (wall_time(rec) or 0.0) / 3600, "images_per_second": training.get("images_per_second"),
             "best_epoch": training.get("best_epoch"), "last_epoch": last_epoch,
             "best_val_map": training.get("best_val_map"), "late_gain": gain,
             "still_rising": bool(points) and training.get("best_epoch") == last_epoch and (gain or 0) > RISING_GAIN,

@@ -10,7 +10,7 @@ from pathlib import Path
 from hashlib_core.io import atomic_write_text
 from hashlib_core.results.store import default_results_dir, iter_records
 
-__all__ = ["summary_rows", "write_summary", "aggregate"]
+__all__ = ["summary_rows", "write_summary", "aggregate", "wall_time", "images_seen"]
 
 _COLUMNS = ("profile", "paper", "method", "dataset", "variant", "protocol", "features", "n_bits", "seed",
             "map@all", "map@1000", "p@r2", "accuracy", "wall_time_s", "images_seen", "device", "commit", "path")
@@ -27,15 +27,15 @@ def summary_rows(results_dir: str | os.PathLike | None = None, profile: str | No
             "dataset": rec["dataset"], "variant": rec["variant"], "protocol": rec["protocol"],
             "features": rec.get("features") or "", "n_bits": rec["n_bits"], "seed": rec["seed"],
             "map@all": metrics.get("map@all"), "map@1000": metrics.get("map@1000"), "p@r2": metrics.get("p@r2"),
-            "accuracy": metrics.get("accuracy"), "wall_time_s": _wall_time(rec),
-            "images_seen": _images_seen(rec),
+            "accuracy": metrics.get("accuracy"), "wall_time_s": wall_time(rec),
+            "images_seen": images_seen(rec),
             "device": rec["environment"].get("device"), "commit": rec["environment"].get("commit", "")[:10],
             "path": os.path.relpath(rec["_path"], root),
         })
     return rows
 
 
-def _wall_time(record: dict) -> float | None:
+def wall_time(record: dict) -> float | None:
     """Seconds the cell took: its own ``total_s``, or for a cell resumed from a checkpoint, whose
     last process timed only its own part, the epochs' training seconds plus encoding and evaluation."""
     timings = record["timings"]
@@ -45,7 +45,7 @@ def _wall_time(record: dict) -> float | None:
     return epochs if total is None else max(total, epochs)
 
 
-def _images_seen(record: dict) -> int | None:
+def images_seen(record: dict) -> int | None:
     """Training images a deep record's network saw (pre-training included); None for a baseline."""
     training = record.get("training") or {}
     if "images_seen" in training:

@@ -29,7 +29,7 @@ def test_cost_is_the_mean_over_seeds_and_names_the_papers_solver():
 
 
 def test_a_resumed_cell_is_charged_for_every_epoch():
-    from hashlib_core.results.summary import _wall_time
+    from hashlib_core.results.summary import wall_time as _wall_time
 
     history = [{"images": 100, "seconds": 600.0}] * 3  # 1,800 s of epochs; the last process ran one of them
     resumed = {"timings": {"total_s": 700.0, "encode_s": 50.0, "evaluate_s": 1.0}, "training": {"history": history}}
