@@ -1,7 +1,10 @@
-"""``python -m hashlib_core <command>``: demo, train, experiment, reproduce, summary, book, data."""
+"""``python -m hashlib_core <command>``: demo, train, experiment, reproduce, summary, book, data (the one CLI)."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,7 +12,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from hashlib_core.reproduce.slurm import ClusterExecutor
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "config_from_args", "resume_hint"]
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -40,6 +43,92 @@ def _experiment(args: argparse.Namespace) -> int:
     print(f"{args.method} {record['variant']} {args.protocol} {args.bits} bits seed {args.seed}: {metrics}")
     if "_path" in record:
         print(f"record: {record['_path']}")
+    return 0
+
+
+def _add_config_options(p: argparse.ArgumentParser) -> None:
+    """One option per :class:`~hashlib_core.train.TrainConfig` field, with the field's default and type."""
+    from hashlib_core.train.config import CLI_NAMES, FIELD_CHOICES, FIELD_HELP, TrainConfig
+
+    for f in dataclasses.fields(TrainConfig):
+        flag = CLI_NAMES.get(f.name, "--" + f.name.replace("_", "-"))
+        kind = str(f.type)
+        options: dict = {"dest": f.name, "help": FIELD_HELP.get(f.name)}
+        if f.name == "method":
+            options["required"] = True
+        else:
+            options["default"] = f.default
+        if kind.startswith("bool"):
+            options["action"] = "store_true" if f.default is False else argparse.BooleanOptionalAction
+        else:
+            options["type"] = int if kind.startswith("int") else float if kind.startswith("float") else str
+            if f.name in FIELD_CHOICES:
+                options["choices"] = FIELD_CHOICES[f.name]
+        p.add_argument(flag, **options)
+
+
+def config_from_args(args: argparse.Namespace):
+    """The :class:`~hashlib_core.train.TrainConfig` described by parsed ``train`` arguments."""
+    from hashlib_core.train.config import TrainConfig
+
+    return TrainConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)})
+
+
+def _check_train_arguments(args: argparse.Namespace) -> None:
+    """Refuse, before any work, arguments that would be ignored or fail only at the end of training."""
+    from hashlib_core.io import check_writable_dir, check_writable_file
+
+    if args.resume and not args.checkpoint_dir:
+        raise ValueError("--resume needs --checkpoint-dir DIR, the folder whose last.pt the run continues from")
+    if args.checkpoint_dir:
+        check_writable_dir(args.checkpoint_dir, "checkpoint folder (--checkpoint-dir)")
+    if args.json:
+        check_writable_file(args.json, "--json file")
+
+
+def resume_hint(args: argparse.Namespace) -> str:
+    """What to tell a user who pressed Ctrl-C: the command that continues the run, if it can."""
+    from hashlib_core.train.checkpoint import checkpoint_path
+
+    if not args.checkpoint_dir:
+        return "interrupted; nothing to resume from: add --checkpoint-dir DIR to keep a checkpoint after every epoch"
+    argv = list(getattr(args, "argv", None) or [])
+    again = "python -m hashlib_core " + shlex.join(argv + ([] if "--resume" in argv else ["--resume"]))
+    return (f"interrupted; every completed epoch is saved in {checkpoint_path(args.checkpoint_dir)}; resume with: "
+            + (again if argv else "the same command with --resume"))
+
+
+def _train(args: argparse.Namespace) -> int:
+    """Train, evaluate the split's queries against its database as ``experiment`` does, print the metrics."""
+    import hashlib_core.train as training
+    from hashlib_core.data import load_dataset
+    from hashlib_core.experiment import EVALUATION
+    from hashlib_core.io import atomic_write_text
+    from hashlib_core.protocols import make_split
+
+    _check_train_arguments(args)
+    config = config_from_args(args)
+    config.resolved().validate()
+    dataset = load_dataset(config.dataset)
+    split = make_split(dataset, config.protocol, seed=config.seed)
+    print(f"train {config.method}: {dataset.variant} {split.describe()}")
+    try:
+        result = training.train(config, dataset, split)
+    except KeyboardInterrupt:
+        print(resume_hint(args), file=sys.stderr)
+        return 130
+    print(result.summary())
+    metrics = result.evaluate(dataset, split, **EVALUATION, curves=False)
+    print(f"test queries: mAP@all {metrics['map@all']:.4f}  mAP@1000 {metrics['map@1000']:.4f}  "
+          f"P@r2 {metrics['p@r2']:.4f}")
+    if result.classifies:
+        print(f"classification accuracy: {result.accuracy(dataset.images[split.query], dataset.labels[split.query]):.4f}")
+    if args.json:
+        atomic_write_text(args.json, json.dumps({"config": result.config_dict(), "metrics": metrics,
+                                                 "history": result.history, "best_epoch": result.best_epoch,
+                                                 "best_val_map": result.best_val_map,
+                                                 "images_per_second": result.images_per_second,
+                                                 "device": result.device_name}, indent=2, default=str))
     return 0
 
 
@@ -230,12 +319,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("names", nargs="*")
     p.set_defaults(func=_data)
 
-    try:  # the training command lives with the training loop
-        from hashlib_core.train.cli import register
-    except ImportError:
-        pass
-    else:
-        register(sub)
+    p = sub.add_parser("train", help="train a deep hashing method, then evaluate on the test queries",
+                       description="Train one deep method (every TrainConfig field is an option), evaluate its "
+                                   "codes on the split's test queries as `experiment` does, print the metrics.")
+    _add_config_options(p)
+    p.add_argument("--json", default=None, help="also write the metrics and history to this JSON file")
+    p.set_defaults(func=_train)
     return parser
 
 

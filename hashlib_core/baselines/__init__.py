@@ -18,7 +18,6 @@ from hashlib_core.baselines.ksh import KSH
 from hashlib_core.baselines.lsh import LSH
 from hashlib_core.baselines.sh import SH
 
-__all__ = ["LSH", "ITQ", "ITQCCA", "KSH", "SH", "HashingEstimator", "BASELINE_CLASSES"]
+__all__ = ["LSH", "ITQ", "ITQCCA", "KSH", "SH", "HashingEstimator"]
 
-#: method name (as in result records) → estimator class
-BASELINE_CLASSES = {"lsh": LSH, "itq": ITQ, "itq-cca": ITQCCA, "ksh": KSH, "sh": SH}
+# The method names of the records ("lsh", "itq-cca", …) and their classes: hashlib_core.methods.METHODS.

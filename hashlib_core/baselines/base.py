@@ -85,7 +85,7 @@ class HashingEstimator(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     _requires_y = False
 
     def _validate_params(self) -> None:
-        from hashlib_core.models.registry import MAX_BITS  # the bound of deep training (imported when fitting)
+        from hashlib_core.eval.codes import MAX_BITS  # one bound for every method (imported when fitting)
 
         check_int_param("n_bits", self.n_bits, 1, type(self).__name__, high=MAX_BITS)
 

@@ -19,7 +19,18 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-__all__ = ["PackedCodes", "to_bits", "pack_codes", "unpack_codes", "as_tensor", "resolve_device"]
+__all__ = ["PackedCodes", "to_bits", "pack_codes", "unpack_codes", "as_tensor", "resolve_device", "MAX_BITS",
+           "check_n_bits"]
+
+#: the longest code any method of the package learns (deep networks and baselines alike)
+MAX_BITS = 512
+
+
+def check_n_bits(n_bits) -> int:
+    """``n_bits`` as an int, or a ``ValueError`` naming the valid range 1..:data:`MAX_BITS`."""
+    if isinstance(n_bits, bool) or not isinstance(n_bits, (int, np.integer)) or not 1 <= n_bits <= MAX_BITS:
+        raise ValueError(f"n_bits must be an integer from 1 to {MAX_BITS}, got {n_bits!r}")
+    return int(n_bits)
 
 
 @dataclass(frozen=True)

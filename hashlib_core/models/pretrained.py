@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from hashlib_core.models.backbones import ShapeCheckedBackbone
+from hashlib_core.models.base import ShapeCheckedBackbone
 
 __all__ = ["TorchvisionBackbone", "PretrainedWeightsUnavailable", "weights_file", "TORCHVISION_ARCHS"]
 

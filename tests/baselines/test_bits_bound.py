@@ -4,19 +4,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hashlib_core.baselines import BASELINE_CLASSES
-from hashlib_core.models.registry import MAX_BITS
+from hashlib_core.eval.codes import MAX_BITS
+from hashlib_core.methods import BASELINES, METHODS
 
 
 def _fit(name, n_bits):
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(60, 8)), np.arange(60) % 3
     params = {"n_anchors": 10, "n_labeled": 30} if name == "ksh" else {}
-    estimator = BASELINE_CLASSES[name](n_bits=n_bits, random_state=0, **params)
+    estimator = METHODS[name].estimator(n_bits=n_bits, random_state=0, **params)
     return estimator.fit(X, y) if estimator._requires_y else estimator.fit(X)
 
 
-@pytest.mark.parametrize("name", sorted(BASELINE_CLASSES))
+@pytest.mark.parametrize("name", sorted(BASELINES))
 @pytest.mark.parametrize("n_bits", [MAX_BITS + 1, 100_000])
 def test_more_bits_than_the_bound_is_refused_before_fitting(name, n_bits):
     with pytest.raises(ValueError, match=rf"n_bits must be an integer with 1 <= n_bits <= {MAX_BITS}, got {n_bits}"):

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from hashlib_core.baselines import BASELINE_CLASSES, ITQ, ITQCCA, KSH, LSH, SH
-from hashlib_core.models.registry import MAX_BITS
+from hashlib_core.baselines import ITQ, ITQCCA, KSH, LSH, SH
+from hashlib_core.eval.codes import MAX_BITS
+from hashlib_core.methods import BASELINES, METHODS
 
 # small code lengths so that every check works on scikit-learn's tiny data sets
 CHECKED = [LSH(n_bits=4, random_state=0), ITQ(n_bits=2, random_state=0), SH(n_bits=4),
@@ -38,10 +40,10 @@ def _make(name, **kw):
     kw = {"n_bits": 3, **kw}
     if name == "ksh":
         kw.setdefault("n_anchors", 10)
-    return BASELINE_CLASSES[name](**kw)
+    return METHODS[name].estimator(**kw)
 
 
-@pytest.mark.parametrize("name", sorted(BASELINE_CLASSES))
+@pytest.mark.parametrize("name", sorted(BASELINES))
 def test_codes_are_uint8_zero_one_with_n_bits_columns(name):
     X, y = _data()
     est = _fit(name, _make(name, random_state=0), X, y)
@@ -52,7 +54,7 @@ def test_codes_are_uint8_zero_one_with_n_bits_columns(name):
     assert list(est.get_feature_names_out()) == [f"{type(est).__name__.lower()}{i}" for i in range(3)]
 
 
-@pytest.mark.parametrize("name", sorted(BASELINE_CLASSES))
+@pytest.mark.parametrize("name", sorted(BASELINES))
 def test_random_state_makes_fits_reproducible(name):
     X, y = _data()
     a = _fit(name, _make(name, random_state=3), X, y).transform(X)
@@ -60,7 +62,7 @@ def test_random_state_makes_fits_reproducible(name):
     np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("name", sorted(BASELINE_CLASSES))
+@pytest.mark.parametrize("name", sorted(BASELINES))
 def test_constructor_stores_parameters_only(name):
     est = _make(name, n_bits=-5, random_state=0)  # invalid, but only checked in fit
     assert est.get_params()["n_bits"] == -5
@@ -69,7 +71,7 @@ def test_constructor_stores_parameters_only(name):
         est.transform(np.zeros((2, 3)))
 
 
-@pytest.mark.parametrize("name", sorted(BASELINE_CLASSES))
+@pytest.mark.parametrize("name", sorted(BASELINES))
 @pytest.mark.parametrize("n_bits", [0, -1, 2.5, True])
 def test_bad_n_bits(name, n_bits):
     X, y = _data()
@@ -77,7 +79,7 @@ def test_bad_n_bits(name, n_bits):
         _fit(name, _make(name, n_bits=n_bits), X, y)
 
 
-@pytest.mark.parametrize("name", sorted(BASELINE_CLASSES))
+@pytest.mark.parametrize("name", sorted(BASELINES))
 @pytest.mark.parametrize("value, match", [(np.nan, "Input X contains NaN"), (np.inf, "Input X contains infinity")])
 def test_nan_and_inf_features(name, value, match):
     X, y = _data()
@@ -90,7 +92,7 @@ def test_nan_and_inf_features(name, value, match):
         est.transform(bad)
 
 
-@pytest.mark.parametrize("name", sorted(BASELINE_CLASSES))
+@pytest.mark.parametrize("name", sorted(BASELINES))
 def test_feature_count_mismatch_names_both_numbers(name):
     X, y = _data(d=6)
     est = _fit(name, _make(name, random_state=0), X, y)

@@ -9,7 +9,7 @@ import pytest
 import hashlib_core.data
 import hashlib_core.train
 from hashlib_core.cli import main
-from hashlib_core.models.registry import MAX_BITS
+from hashlib_core.eval.codes import MAX_BITS
 
 EXPERIMENT = ["experiment", "--method", "sh", "--dataset", "digits", "--protocol", "cnnh-mini"]
 TRAIN = ["train", "--method", "ssdh", "--device", "cpu", "--no-progress"]

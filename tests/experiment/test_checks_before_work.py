@@ -6,7 +6,7 @@ import pytest
 import hashlib_core.data
 from hashlib_core.experiment import run_experiment
 from hashlib_core.io import OutputPathError
-from hashlib_core.models.registry import MAX_BITS
+from hashlib_core.eval.codes import MAX_BITS
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ SHAPES = [(8, 8), (28, 28), (32, 32, 3)]
 
 
 def test_methods_listed():
-    assert set(METHODS) == {"dnnh", "dnnh-fc", "expo", "nin-latent", "dlbhc", "ssdh"}
+    assert set(METHODS) == {"dnnh", "dnnh-fc", "expo", "expo-pretrain", "nin-latent", "dlbhc", "ssdh"}
 
 
 @pytest.mark.parametrize("method", sorted(METHODS))
@@ -46,7 +46,7 @@ def test_encode_is_eval_mode_no_grad_and_restores_training_mode():
 
 
 def test_unknown_method_lists_valid_ones():
-    with pytest.raises(ValueError, match="valid methods: dnnh, dnnh-fc, expo, nin-latent, dlbhc, ssdh"):
+    with pytest.raises(ValueError, match="valid methods: dnnh, dnnh-fc, expo, expo-pretrain, nin-latent, dlbhc, ssdh"):
         build_model("dpsh", 16, 10, (8, 8))
     with pytest.raises(ValueError, match="valid methods"):
         build_loss("dpsh")

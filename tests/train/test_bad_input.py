@@ -42,7 +42,7 @@ def test_images_of_the_wrong_shape_for_the_model(digits, digits_split):
 @pytest.mark.parametrize("field,value,message", [
     ("optimizer", "rmsprop", "unknown optimizer"), ("lr_schedule", "linear", "unknown lr_schedule"),
     ("batch_size", 1, "batch_size"), ("epochs", -1, "epochs"), ("val_metric", "p@r2", "val_metric"),
-    ("device", "tpu", "device"), ("pretrain_epochs", 2, "for method 'expo' only"),
+    ("device", "tpu", "device"), ("pretrain_epochs", 2, "for methods expo, expo-pretrain only"),
     ("seed", -1, "seed"), ("epsilon", 0.9, "epsilon")])
 def test_invalid_settings(field, value, message, digits, digits_split):
     with pytest.raises(ValueError, match=message):

@@ -1,16 +1,21 @@
 """The ``train`` sub-command: register on a parser, run, print the test mAP."""
 from __future__ import annotations
 
-import argparse
+import dataclasses
 import json
 
-from hashlib_core.train.cli import config_from_args, register
+from hashlib_core.cli import build_parser, config_from_args
+from hashlib_core.train import TrainConfig
 
 
 def parse(argv):
-    parser = argparse.ArgumentParser()
-    register(parser.add_subparsers(dest="command"))
-    return parser.parse_args(argv)
+    return build_parser().parse_args(argv)
+
+
+def test_every_config_field_is_an_option_with_the_fields_default():
+    args = parse(["train", "--method", "dnnh"])
+    assert config_from_args(args) == TrainConfig(method="dnnh")
+    assert {f.name for f in dataclasses.fields(TrainConfig)} <= set(vars(args))
 
 
 def test_arguments_map_to_the_config():
