@@ -37,6 +37,13 @@ def test_the_model_registry_builds_exactly_the_deep_methods():
         assert callable(build_loss(name))
 
 
+def test_every_head_and_loss_kind_of_the_table_is_built_by_the_registry():
+    from hashlib_core.models.registry import LOSS_KINDS
+
+    assert set(LOSS_KINDS) == set(methods.LOSSES)
+    assert {option for _, _, names in LOSS_KINDS.values() for option in names} == set(LOSS_OPTIONS)
+
+
 def test_every_baseline_is_a_hashing_estimator():
     for name in BASELINES:
         assert issubclass(METHODS[name].estimator, HashingEstimator)

@@ -17,7 +17,7 @@ from hashlib_core.models.heads import DivideAndEncode, FullyConnectedEncode, Lat
 from hashlib_core.models.net import HashingNet
 
 __all__ = ["METHODS", "MethodLoss", "build_model", "build_loss", "split_options", "MODEL_OPTIONS", "LOSS_OPTIONS",
-           "MAX_BITS"]
+           "LOSS_KINDS", "MAX_BITS"]
 
 #: the deep entries of the method table (the methods :func:`build_model` builds)
 METHODS: dict[str, MethodSpec] = {name: method_spec(name) for name in DEEP_METHODS}
@@ -135,6 +135,15 @@ class MethodLoss(nn.Module):
         return f"inputs={self.inputs}"
 
 
+#: loss kind (``MethodSpec.loss``) → (loss class, the network outputs it reads, its options in constructor order)
+LOSS_KINDS: dict[str, tuple[type[nn.Module], tuple[str, ...], tuple[str, ...]]] = {
+    "triplet": (TripletRankingLoss, ("relaxed",), ("margin", "max_triplets")),
+    "exponentiated": (ExponentiatedPairLoss, ("relaxed",), ("pair_weighting",)),
+    "ssdh": (SSDHLoss, ("relaxed", "logits"), ("binarization_weight", "balance_weight")),
+    "classification": (ClassificationLoss, ("logits",), ()),
+}
+
+
 def build_loss(method: str, **overrides) -> MethodLoss:
     """``method``'s training loss as ``loss(out, labels) -> scalar`` (options: :data:`LOSS_OPTIONS`).
 
@@ -144,11 +153,6 @@ def build_loss(method: str, **overrides) -> MethodLoss:
     model_options, loss_options = split_options(overrides)
     if model_options:
         raise ValueError(f"{sorted(model_options)} are model options; pass them to build_model")
-    o = {**spec.loss_defaults, **loss_options}
-    if spec.loss == "triplet":
-        return MethodLoss(TripletRankingLoss(o["margin"], o["max_triplets"]), ("relaxed",))
-    if spec.loss == "exponentiated":
-        return MethodLoss(ExponentiatedPairLoss(o["pair_weighting"]), ("relaxed",))
-    if spec.loss == "ssdh":
-        return MethodLoss(SSDHLoss(o["binarization_weight"], o["balance_weight"]), ("relaxed", "logits"))
-    return MethodLoss(ClassificationLoss(), ("logits",))
+    options = {**spec.loss_defaults, **loss_options}
+    loss_class, inputs, names = LOSS_KINDS[spec.loss]
+    return MethodLoss(loss_class(*(options[name] for name in names)), inputs)

@@ -7,8 +7,9 @@ import subprocess
 from functools import lru_cache
 
 from hashlib_core.io import repo_root
+from hashlib_core.machine import device_name
 
-__all__ = ["run_environment", "git_commit", "device_name", "cpu_model"]
+__all__ = ["run_environment", "git_commit"]
 
 
 @lru_cache(maxsize=1)
@@ -23,29 +24,6 @@ def git_commit() -> dict:
         return {"commit": commit, "dirty": dirty}
     except (OSError, subprocess.SubprocessError):
         return {"commit": "unknown", "dirty": None}
-
-
-def cpu_model() -> str:
-    """The CPU's model name from /proc/cpuinfo (the platform's processor string elsewhere)."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def device_name(device: str | None = None) -> str:
-    """A human-readable name of the compute device (GPU model, or the CPU model and core count)."""
-    import os
-
-    import torch
-
-    if device is not None and str(device).startswith("cuda") and torch.cuda.is_available():
-        return torch.cuda.get_device_name(torch.device(device))
-    return f"CPU: {cpu_model()} ({os.cpu_count()} cores, {torch.get_num_threads()} torch threads)"
 
 
 def run_environment(device: str | None = None) -> dict:
