@@ -368,7 +368,7 @@ def _save(run: Run, state: TrainState) -> None:
 
 def _finish(run: Run, state: TrainState, start_time: float) -> TrainResult:
     """The best validation weights (with ``restore_best``) in eval mode, with history and timings."""
-    from hashlib_core.results.environment import device_name
+    from hashlib_core.machine import device_name
 
     model, config = run.model, run.config
     if config.restore_best and state.best_state is not None:
