@@ -1,4 +1,6 @@
-"""Binary codes: validation and conversion between {0,1}, {-1,+1} and bit-packed forms.
+"""Binary codes: validation and conversion between {0,1}, {-1,+1} and bit-packed forms — the one
+place of the package that checks codes (:func:`to_bits`, :func:`to_bit_array`) and packs bits
+(:func:`pack_codes`, :func:`pack_bits`); the results store keeps its files with these.
 
 Accepted code formats (every public function of :mod:`hashlib_core.eval` takes any of them):
 
@@ -7,7 +9,8 @@ Accepted code formats (every public function of :mod:`hashlib_core.eval` takes a
   the same thing);
 - :class:`PackedCodes`: uint8 ``(n, ceil(n_bits / 8))`` in ``numpy.packbits`` order (first bit
   in the most significant bit of the first byte) plus the explicit ``n_bits``; bits past
-  ``n_bits`` in the last byte are ignored. ``pack_codes`` makes one, ``unpack_codes`` undoes it.
+  ``n_bits`` in the last byte are ignored. ``pack_codes`` makes one, ``unpack_codes`` undoes it;
+  ``pack_bits`` / ``unpack_bits`` do the same for numpy arrays (the results store's layout).
 
 Anything else (a value 2, 0.5, NaN, a 1-D array, 0 bits) is a ``ValueError`` saying what was found.
 """
@@ -19,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-__all__ = ["PackedCodes", "to_bits", "pack_codes", "unpack_codes", "as_tensor", "resolve_device", "MAX_BITS",
-           "check_n_bits"]
+__all__ = ["PackedCodes", "to_bits", "to_bit_array", "pack_codes", "unpack_codes", "pack_bits", "unpack_bits",
+           "as_tensor", "resolve_device", "MAX_BITS", "check_n_bits"]
 
 #: the longest code any method of the package learns (deep networks and baselines alike)
 MAX_BITS = 512
@@ -116,6 +119,19 @@ def pack_codes(codes, device: torch.device | str | None = None) -> PackedCodes:
     return PackedCodes(packed, n_bits)
 
 
+def pack_bits(bits: np.ndarray) -> np.ndarray:
+    """uint8 {0,1} ``(n, n_bits)`` (validated, :func:`to_bit_array`) → uint8 ``(n, ceil(n_bits / 8))``.
+
+    The layout of :attr:`PackedCodes.packed` (``numpy.packbits`` order, zero padding), as numpy.
+    """
+    return np.packbits(bits, axis=1)
+
+
+def unpack_bits(packed: np.ndarray, n_bits: int) -> np.ndarray:
+    """Inverse of :func:`pack_bits`: uint8 {0,1} ``(n, n_bits)``; bits past ``n_bits`` are ignored."""
+    return np.unpackbits(packed, axis=1, count=n_bits)
+
+
 def _value_range(tensor: torch.Tensor) -> tuple[float, float]:
     """``(min, max)`` as Python numbers, in one pass (``aminmax``) where torch has it for the dtype."""
     try:
@@ -125,45 +141,75 @@ def _value_range(tensor: torch.Tensor) -> tuple[float, float]:
     return low.item(), high.item()
 
 
-def to_bits(codes, name: str = "codes", device: torch.device | str | None = None) -> torch.Tensor:
-    """Validate codes and return them as a contiguous uint8 {0,1} tensor ``(n, n_bits)`` on ``device``.
+def _formats(signed: bool) -> str:
+    return "{0, 1} or {-1, +1}" if signed else "{0, 1}"
 
-    Accepts {0,1} (any bool, int or float dtype), {-1,+1} (``-1 ↦ 0``), or :class:`PackedCodes`.
 
-    Raises:
-        ValueError: not 2-D, 0 bits, NaN, or values outside {0,1} / {-1,+1}.
-    """
-    if isinstance(codes, PackedCodes):
-        bits = unpack_codes(codes)
-        return bits if device is None else bits.to(device)
+def _not_binary(name: str, value: float | int, signed: bool, mix: bool = False) -> ValueError:
+    """The one-line error for a code value outside the accepted formats."""
+    valid = f"valid codes are {_formats(signed)}" if signed else "codes must be in {0, 1}"
+    among, not_mix = (" among -1/+1 codes", ", not a mix") if mix else ("", "")
+    return ValueError(f"{name} are not binary: found value {value}{among} ({valid}{not_mix})")
+
+
+def _code_tensor(codes, name: str, device: torch.device | str | None, signed: bool) -> torch.Tensor:
+    """``codes`` as a real 2-D tensor with at least 1 bit, or a ``ValueError`` saying what it is."""
     try:
         tensor = as_tensor(codes, device)
     except ValueError as exc:
-        raise ValueError(f"{name}: {exc}; codes must be binary, in {{0, 1}} or {{-1, +1}}") from None
+        raise ValueError(f"{name}: {exc}; codes must be binary, in {_formats(signed)}") from None
     if tensor.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (n, n_bits), got shape {tuple(tensor.shape)}")
     if tensor.shape[1] < 1:
         raise ValueError(f"{name} have 0 bits; codes need at least 1 bit")
     if tensor.is_complex():
-        raise ValueError(f"{name} are complex; codes must be binary, in {{0, 1}} or {{-1, +1}}")
-    if tensor.dtype == torch.bool:
+        raise ValueError(f"{name} are complex; codes must be binary, in {_formats(signed)}")
+    if tensor.is_floating_point() and tensor.numel() and bool(torch.isnan(tensor).any()):
+        raise ValueError(f"{name} contain NaN; codes must be binary, in {_formats(signed)}")
+    return tensor
+
+
+def _first_outside(tensor: torch.Tensor, values: tuple[int, int]) -> float | int | None:
+    """The first entry of ``tensor`` not in ``values``, or None."""
+    bad = (tensor != values[0]) & (tensor != values[1])
+    return tensor[bad][0].item() if bool(bad.any()) else None
+
+
+def to_bits(codes, name: str = "codes", device: torch.device | str | None = None, *,
+            signed: bool = True) -> torch.Tensor:
+    """Validate codes and return them as a contiguous uint8 {0,1} tensor ``(n, n_bits)`` on ``device``.
+
+    Accepts {0,1} (any bool, int or float dtype), {-1,+1} (``-1 ↦ 0``; only when ``signed``), or
+    :class:`PackedCodes`. The one validator of the package: the results store uses it too
+    (:func:`to_bit_array` with ``signed=False``). ``name`` starts the error messages.
+
+    Raises:
+        ValueError: not 2-D, 0 bits, NaN, or values outside {0,1} / {-1,+1} (one line, naming a bad value).
+    """
+    if isinstance(codes, PackedCodes):
+        bits = unpack_codes(codes)
+        return bits if device is None else bits.to(device)
+    tensor = _code_tensor(codes, name, device, signed)
+    if tensor.dtype == torch.bool or tensor.numel() == 0:
         return tensor.to(torch.uint8).contiguous()
-    if tensor.numel() == 0:
-        return tensor.to(torch.uint8).contiguous()
-    if tensor.is_floating_point() and bool(torch.isnan(tensor).any()):
-        raise ValueError(f"{name} contain NaN; codes must be binary, in {{0, 1}} or {{-1, +1}}")
     low, high = _value_range(tensor)
     if low >= 0 and high <= 1:
-        if tensor.is_floating_point() and not bool(((tensor == 0) | (tensor == 1)).all()):
-            bad = tensor[(tensor != 0) & (tensor != 1)][0].item()
-            raise ValueError(f"{name} are not binary: found value {bad} (valid codes are {{0, 1}} or {{-1, +1}})")
+        bad = _first_outside(tensor, (0, 1)) if tensor.is_floating_point() else None
+        if bad is not None:
+            raise _not_binary(name, bad, signed)
         return tensor.to(torch.uint8).contiguous()
-    if low >= -1 and high <= 1:
-        bad_mask = (tensor != 1) & (tensor != -1)
-        if bool(bad_mask.any()):
-            bad = tensor[bad_mask][0].item()
-            raise ValueError(f"{name} are not binary: found value {bad} among -1/+1 codes "
-                             "(valid codes are {0, 1} or {-1, +1}, not a mix)")
+    if signed and low >= -1 and high <= 1:
+        bad = _first_outside(tensor, (-1, 1))
+        if bad is not None:
+            raise _not_binary(name, bad, signed, mix=True)
         return (tensor > 0).to(torch.uint8).contiguous()
-    bad = high if high > 1 else low
-    raise ValueError(f"{name} are not binary: found value {bad} (valid codes are {{0, 1}} or {{-1, +1}})")
+    raise _not_binary(name, high if high > 1 else low, signed)
+
+
+def to_bit_array(codes, name: str = "codes", *, signed: bool = True) -> np.ndarray:
+    """:func:`to_bits` on the CPU, as a numpy uint8 {0,1} array ``(n, n_bits)``.
+
+    No copy when ``codes`` already is a contiguous uint8 {0,1} array or CPU tensor (the result then
+    shares its memory); checking such codes again is one pass over them (min and max).
+    """
+    return to_bits(codes, name, "cpu", signed=signed).numpy()

@@ -10,8 +10,8 @@ import numbers
 import torch
 
 from hashlib_core.eval.codes import resolve_device, to_bits
-from hashlib_core.eval.histogram import engine_threads, parallel_map, query_chunks
 from hashlib_core.eval.kernel import HammingKernel
+from hashlib_core.eval.threads import engine_threads, parallel_map, query_chunks
 
 __all__ = ["hamming_distance", "search", "prepare_codes"]
 

@@ -42,11 +42,12 @@ import torch
 
 from hashlib_core.eval.codes import resolve_device
 from hashlib_core.eval.distance import prepare_codes
-from hashlib_core.eval.histogram import distance_histograms, engine_threads, progress_default, resolve_backend
+from hashlib_core.eval.histogram import distance_histograms, resolve_backend
 from hashlib_core.eval.metrics import (expected_ap, expected_ap_at_k, expected_hits, pr_curve_by_radius,
                                        precision_within_radius)
 from hashlib_core.eval.ranking import index_order_stats
 from hashlib_core.eval.relevance import Labels, prepare_labels
+from hashlib_core.eval.threads import engine_threads, progress_default
 
 __all__ = ["evaluate", "average_precision", "histograms", "TIES", "DENOMINATORS", "NO_RELEVANT",
            "DEFAULT_PRECISION_AT"]

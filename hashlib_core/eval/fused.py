@@ -18,7 +18,7 @@ Layout, per call (one block of up to ``BLOCK`` queries against a run of database
   branch, 0.95.)
 
 Compiled once per machine (``cache=True``: a few seconds, then loaded from ``__pycache__``); calls
-release the GIL, and :func:`hashlib_core.eval.histogram.parallel_map` runs them on its threads.
+release the GIL, and :func:`hashlib_core.eval.threads.parallel_map` runs them on its threads.
 Measured on one core of the project's 2-core Xeon beside a training run (64 bits, 64 queries ×
 1M items, per pair): 0.33 ns (0.42 with blocks of 32 queries, 0.64 with 16), against 0.83 for
 the int8 product + bincount of the PyTorch path and 0.47 for the C limit kernel of

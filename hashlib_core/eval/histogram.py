@@ -22,17 +22,15 @@ Work is cut into (query chunk × database segment) items; histograms are additiv
 segments. On CPU the items run on as many Python threads as torch has intra-op threads, each with
 one intra-op thread (torch and the numba kernel release the GIL; ``bincount`` is single-threaded,
 so this is what keeps every core busy, and it degrades gracefully on a shared machine); on CUDA
-they run in order. Memory per item: the fused kernel's ``(rows, 2, W)`` uint32 counters, or one
-int32 tile (``CPU_TILE`` entries) and the ``(rows, bins)`` counts; plus, for the fused kernel,
-the packed codes (``n · ceil(n_bits / 64) · 8`` bytes, the database twice while it is reordered).
+they run in order (the scheduler: :mod:`hashlib_core.eval.threads`). Memory per item: the fused
+kernel's ``(rows, 2, W)`` uint32 counters, or one int32 tile (``CPU_TILE`` entries) and the
+``(rows, bins)`` counts; plus, for the fused kernel, the packed codes (``n · ceil(n_bits / 64) · 8``
+bytes, the database twice while it is reordered).
 """
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import importlib.util
 import math
-from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Callable, Iterator
 
@@ -41,9 +39,9 @@ import torch
 
 from hashlib_core.eval.kernel import HammingKernel, int8_gemm_available
 from hashlib_core.eval.relevance import Labels
+from hashlib_core.eval.threads import parallel_map, query_chunks, worker_count
 
-__all__ = ["distance_histograms", "parallel_map", "query_chunks", "progress_default", "engine_threads",
-           "resolve_backend", "numba_available", "label_order", "BACKENDS"]
+__all__ = ["distance_histograms", "resolve_backend", "numba_available", "label_order", "BACKENDS"]
 
 #: histogram kernels: the fused compiled one, then the two PyTorch products
 BACKENDS = ("numba", "int8", "float32")
@@ -63,75 +61,10 @@ MAX_BINS = 1 << 22
 CUDA_TILE = 1 << 26
 
 
-def progress_default(n_query: int, n_db: int) -> bool:
-    """Show a progress bar only when the work is large (more than 2·10^8 pairs)."""
-    return n_query * n_db > 2e8
-
-
-def query_chunks(n_query: int, rows: int) -> list[tuple[int, int]]:
-    return [(s, min(s + rows, n_query)) for s in range(0, n_query, rows)]
-
-
-_WORKERS: contextvars.ContextVar[int | None] = contextvars.ContextVar("hashlib_eval_workers", default=None)
-
-
-@contextlib.contextmanager
-def engine_threads(device: torch.device) -> Iterator[int]:
-    """Run the engine's CPU work on its own thread pool only.
-
-    Inside, the calling thread uses one intra-op thread (``torch.set_num_threads`` is per thread
-    with OpenMP, and is restored on exit) and :func:`parallel_map` uses as many worker threads as
-    torch had intra-op threads. This matters on busy machines: a 2-thread OpenMP region on an
-    oversubscribed CPU waits for its slowest thread's time slice (measured: small element-wise
-    ops 10-20x slower), while independent workers just proceed. Yields the worker count.
-    """
-    outer = _WORKERS.get()
-    if outer is not None or device.type != "cpu":
-        yield outer or 1
-        return
-    workers = torch.get_num_threads()
-    token = _WORKERS.set(workers)
-    if workers > 1:
-        torch.set_num_threads(1)
-    try:
-        yield workers
-    finally:
-        if workers > 1:
-            torch.set_num_threads(workers)
-        _WORKERS.reset(token)
-
-
-def parallel_map(fn: Callable, items: list, device: torch.device, progress: bool = False,
-                 desc: str = "hamming ranking") -> Iterator[tuple[object, object]]:
-    """Yield ``(item, fn(item))`` in order; CPU items run on a thread pool (one intra-op thread each)."""
-    from tqdm.auto import tqdm
-
-    workers = _WORKERS.get() or torch.get_num_threads()
-    n_workers = min(workers, len(items)) if device.type == "cpu" else 1
-    bar = tqdm(total=len(items), desc=desc, unit="chunk", disable=not progress, leave=False)
-    try:
-        if n_workers <= 1:
-            for item in items:
-                yield item, fn(item)
-                bar.update()
-            return
-        with ThreadPoolExecutor(n_workers, initializer=torch.set_num_threads, initargs=(1,)) as pool:
-            futures = [pool.submit(fn, item) for item in items]
-            try:
-                for item, future in zip(items, futures):
-                    yield item, future.result()
-                    bar.update()
-            finally:
-                for future in futures:
-                    future.cancel()
-    finally:
-        bar.close()
-
-
 def _segments(n_db: int, n_chunks: int, device: torch.device, max_len: int = 1 << 62) -> list[tuple[int, int]]:
     """Split the database when there are too few query chunks to keep every worker busy (and into
     segments of at most ``max_len`` items)."""
-    workers = (_WORKERS.get() or torch.get_num_threads()) if device.type == "cpu" else 1
+    workers = worker_count(device)
     n_seg = 1
     if n_chunks < 2 * workers:
         n_seg = min(math.ceil(2 * workers / n_chunks), max(1, n_db // CPU_COLS))

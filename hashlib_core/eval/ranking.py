@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import torch
 
-from hashlib_core.eval.histogram import parallel_map, query_chunks
 from hashlib_core.eval.kernel import HammingKernel
 from hashlib_core.eval.relevance import Labels
+from hashlib_core.eval.threads import parallel_map, query_chunks
 
 __all__ = ["index_order_stats", "INDEX_BUDGET"]
 

@@ -1,10 +1,11 @@
 """Compact, lossless storage of binary codes and labels.
 
-Codes ``(n, n_bits)`` in {0,1} are bit-packed (``numpy.packbits``, big-endian bit order
+Codes ``(n, n_bits)`` in {0,1}, validated by :func:`hashlib_core.eval.codes.to_bit_array`, are
+bit-packed (:func:`hashlib_core.eval.codes.pack_bits`: ``numpy.packbits``, big-endian bit order
 within each byte), de-duplicated when that is smaller (unique rows + an inverse index: much
 smaller for deep models, whose codes cluster by class) and compressed.
 
-Schema 2 (written now) keeps them as arrays in ``.npz`` files (:func:`pack_codes`,
+Schema 2 (written now) keeps them as arrays in ``.npz`` files (:func:`code_arrays_for_storage`,
 :func:`save_arrays`); schema 1 kept them base64-encoded inside the JSON record
 (:func:`encode_codes`, :func:`encode_array`), which costs a third more and is still read.
 """
@@ -18,49 +19,39 @@ import zlib
 
 import numpy as np
 
+from hashlib_core.eval.codes import pack_bits, to_bit_array, unpack_bits
 from hashlib_core.io import atomic_write_bytes
 
-__all__ = ["check_codes", "pack_codes", "unpack_codes", "arrays_digest", "save_arrays", "load_arrays",
+__all__ = ["code_arrays_for_storage", "codes_from_storage", "arrays_digest", "save_arrays", "load_arrays",
            "encode_codes", "decode_codes", "encode_array", "decode_array"]
-
-
-def check_codes(codes) -> np.ndarray:
-    """Validate {0,1} codes ``(n, n_bits)`` (numpy or torch) and return them as a uint8 array."""
-    codes = np.asarray(codes.cpu() if hasattr(codes, "cpu") else codes)
-    if codes.ndim != 2:
-        raise ValueError(f"codes must be 2-D (n, n_bits), got shape {codes.shape}")
-    values = np.unique(codes)
-    if not np.all(np.isin(values, (0, 1))):
-        raise ValueError(f"codes must be in {{0, 1}}, found values {values[:5].tolist()}")
-    return codes.astype(np.uint8)
 
 
 def _index_dtype(n_unique: int) -> type:
     return np.uint16 if n_unique <= 1 << 16 else np.uint32
 
 
-def pack_codes(codes, name: str) -> dict[str, np.ndarray]:
-    """Arrays that store ``codes (n, n_bits)`` losslessly under keys starting with ``name``.
+def code_arrays_for_storage(bits: np.ndarray, name: str) -> dict[str, np.ndarray]:
+    """Arrays that store validated codes ``bits`` losslessly under keys starting with ``name``.
 
-    Either ``{name}.packed (n, ceil(n_bits/8))`` or ``{name}.unique`` + ``{name}.inverse (n,)``,
-    whichever compresses smaller; ``{name}.n_bits`` holds the code length.
+    ``bits``: uint8 {0,1} ``(n, n_bits)``, as :func:`~hashlib_core.eval.codes.to_bit_array` returns
+    them (not checked again here). Either ``{name}.packed (n, ceil(n_bits/8))`` or ``{name}.unique``
+    + ``{name}.inverse (n,)``, whichever compresses smaller; ``{name}.n_bits`` holds the code length.
     """
-    bits = check_codes(codes)
-    plain = {f"{name}.packed": np.packbits(bits, axis=1)}
+    plain = {f"{name}.packed": pack_bits(bits)}
     unique, inverse = np.unique(bits, axis=0, return_inverse=True)
-    dedup = {f"{name}.unique": np.packbits(unique, axis=1),
+    dedup = {f"{name}.unique": pack_bits(unique),
              f"{name}.inverse": inverse.reshape(-1).astype(_index_dtype(len(unique)))}
     size = lambda arrays: sum(len(zlib.compress(a.tobytes(), 6)) for a in arrays.values())
     chosen = dedup if size(dedup) < size(plain) else plain
     return {**chosen, f"{name}.n_bits": np.array(bits.shape[1], dtype=np.int64)}
 
 
-def unpack_codes(arrays, name: str) -> np.ndarray:
-    """Inverse of :func:`pack_codes`: uint8 {0,1} array ``(n, n_bits)``."""
+def codes_from_storage(arrays, name: str) -> np.ndarray:
+    """Inverse of :func:`code_arrays_for_storage`: uint8 {0,1} array ``(n, n_bits)``."""
     n_bits = int(arrays[f"{name}.n_bits"])
     if f"{name}.packed" in arrays:
-        return np.unpackbits(arrays[f"{name}.packed"], axis=1, count=n_bits)
-    return np.unpackbits(arrays[f"{name}.unique"], axis=1, count=n_bits)[arrays[f"{name}.inverse"]]
+        return unpack_bits(arrays[f"{name}.packed"], n_bits)
+    return unpack_bits(arrays[f"{name}.unique"], n_bits)[arrays[f"{name}.inverse"]]
 
 
 def arrays_digest(*arrays: np.ndarray) -> str:
@@ -110,7 +101,7 @@ def decode_array(blob: dict) -> np.ndarray:
 
 def encode_codes(codes) -> dict:
     """Schema 1: encode {0,1} codes ``(n, n_bits)`` as a JSON-ready dict (base64); lossless."""
-    arrays = pack_codes(codes, "c")
+    arrays = code_arrays_for_storage(to_bit_array(codes, signed=False), "c")
     n_bits = int(arrays["c.n_bits"])
     if "c.packed" in arrays:
         return {"n": len(arrays["c.packed"]), "n_bits": n_bits, "layout": "packbits",
@@ -126,8 +117,8 @@ def decode_codes(blob: dict) -> np.ndarray:
     width = (n_bits + 7) // 8
     if blob["layout"] == "packbits":
         packed = np.frombuffer(_unb64(blob["data"]), np.uint8).reshape(blob["n"], width)
-        return np.unpackbits(packed, axis=1, count=n_bits)
+        return unpack_bits(packed, n_bits)
     if blob["layout"] == "unique+inverse":
         unique = np.frombuffer(_unb64(blob["unique"]), np.uint8).reshape(blob["n_unique"], width)
-        return np.unpackbits(unique, axis=1, count=n_bits)[decode_array(blob["inverse"])]
+        return unpack_bits(unique, n_bits)[decode_array(blob["inverse"])]
     raise ValueError(f"unknown code layout {blob['layout']!r}; valid: packbits, unique+inverse")

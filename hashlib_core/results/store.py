@@ -39,10 +39,11 @@ from typing import Iterator
 
 import numpy as np
 
+from hashlib_core.eval.codes import to_bit_array
 from hashlib_core.io import atomic_write_text, folder_lock, repo_root
 from hashlib_core.profiles import PROFILE_NAMES
-from hashlib_core.results.codes import (arrays_digest, check_codes, decode_array, decode_codes, load_arrays,
-                                        pack_codes, save_arrays, unpack_codes)
+from hashlib_core.results.codes import (arrays_digest, code_arrays_for_storage, codes_from_storage, decode_array,
+                                        decode_codes, load_arrays, save_arrays)
 
 __all__ = ["SCHEMA_VERSION", "READABLE_SCHEMAS", "PROFILES", "default_results_dir", "record_path",
            "build_record", "write_record", "read_record", "iter_records", "record_codes", "recompute_metrics",
@@ -93,8 +94,11 @@ def build_record(*, paper: str, method: str, split, n_bits: int, profile: str, m
     """Assemble a record (a JSON-ready dict). ``metrics`` is the output of :func:`hashlib_core.evaluate`.
 
     Scalar metrics go to ``record["metrics"]``, curves (dict values) to ``record["curves"]``.
-    ``query_predictions`` (the classifier's labels for the queries) is stored with the codes so
-    that the accuracy metric can be recomputed.
+    ``query_codes (n_q, n_bits)`` and ``db_codes (n_db, n_bits)`` must be {0,1} (any dtype, or
+    :class:`~hashlib_core.eval.codes.PackedCodes`; checked by :func:`~hashlib_core.eval.codes.to_bit_array`)
+    and are kept as uint8 arrays (without a copy when they already are). ``query_predictions`` (the
+    classifier's labels for the queries) is stored with the codes so that the accuracy metric can be
+    recomputed.
     """
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(PROFILES)}")
@@ -108,15 +112,24 @@ def build_record(*, paper: str, method: str, split, n_bits: int, profile: str, m
         "seed": int(split.seed), "profile": profile, "features": features,
         "metrics": scalars, "curves": curves, "hyperparameters": hyperparameters,
         "training": training or {}, "timings": timings, "environment": environment, "notes": notes,
-        "codes": {"query": check_codes(query_codes), "database": check_codes(db_codes),
+        "codes": {"query": _bits(query_codes, "query"), "database": _bits(db_codes, "database"),
                   "query_labels": np.asarray(query_labels), "database_labels": np.asarray(db_labels),
                   **({} if query_predictions is None else {PREDICTIONS: np.asarray(query_predictions)})},
     }
 
 
+def _bits(codes, key: str) -> np.ndarray:
+    """A record's ``key`` ("query" or "database") codes as uint8 {0,1} ``(n, n_bits)``; {-1,+1} is refused."""
+    return to_bit_array(codes, f"{key} codes", signed=False)
+
+
 def _code_arrays(codes: dict) -> dict[str, np.ndarray]:
-    """The arrays of a record's codes file, in digest order: query, database[, query_predictions]."""
-    arrays = {k: check_codes(codes[k]) for k in _CODE_KEYS}
+    """The arrays of a record's codes file, in digest order: query, database[, query_predictions].
+
+    The codes are checked again (the record may have been edited since :func:`build_record`), which
+    for its uint8 arrays is one pass over them, no copy.
+    """
+    arrays = {k: _bits(codes[k], k) for k in _CODE_KEYS}
     if codes.get(PREDICTIONS) is not None:
         predictions = np.ascontiguousarray(codes[PREDICTIONS])
         if predictions.dtype.kind not in "iu" or predictions.shape != (len(arrays["query"]),):
@@ -127,7 +140,7 @@ def _code_arrays(codes: dict) -> dict[str, np.ndarray]:
 
 
 def _packed(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    packed = {k: v for name in _CODE_KEYS for k, v in pack_codes(arrays[name], name).items()}
+    packed = {k: v for name in _CODE_KEYS for k, v in code_arrays_for_storage(arrays[name], name).items()}
     return {**packed, **{k: v for k, v in arrays.items() if k not in _CODE_KEYS}}
 
 
@@ -222,7 +235,7 @@ def _side_file_codes(record_file: Path, refs: dict) -> dict[str, np.ndarray]:
     codes_path = _sidecar(record_file, refs["file"])
     with _reading(record_file, f"its codes file {codes_path.name} is corrupt"):
         arrays = load_arrays(codes_path)
-        codes = {name: unpack_codes(arrays, name) for name in _CODE_KEYS}
+        codes = {name: codes_from_storage(arrays, name) for name in _CODE_KEYS}
         codes.update({k: arrays[k] for k in (PREDICTIONS,) if k in arrays})
     _check_digest(record_file, codes_path, list(codes.values()), refs["sha256"])
     labels_path = _sidecar(record_file, refs["labels"]["file"])

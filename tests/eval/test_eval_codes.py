@@ -11,7 +11,8 @@ import naive  # noqa: E402
 
 import hashlib_core as hc  # noqa: E402
 from hashlib_core.eval import (PackedCodes, average_precision, hamming_distance, pack_codes, search,  # noqa: E402
-                               to_bits, unpack_codes)
+                               to_bit_array, to_bits, unpack_codes)
+from hashlib_core.eval.codes import pack_bits, unpack_bits  # noqa: E402
 
 
 def case(seed, n_q=5, n_db=60, n_bits=8, n_classes=3):
@@ -59,6 +60,18 @@ def test_pack_unpack_round_trip_and_numpy_order():
         assert np.array_equal(packed.packed.numpy(), np.packbits(bits.astype(np.uint8), axis=1))
         assert np.array_equal(unpack_codes(packed).numpy(), bits)
         assert np.array_equal(to_bits(2 * bits - 1).numpy(), bits)
+        assert np.array_equal(pack_bits(bits.astype(np.uint8)), packed.packed.numpy())
+        assert np.array_equal(unpack_bits(pack_bits(bits.astype(np.uint8)), n_bits), bits)
+
+
+def test_bit_array_is_numpy_and_can_refuse_signed_codes():
+    bits = np.array([[0, 1], [1, 1]], np.uint8)
+    assert np.shares_memory(to_bit_array(bits, signed=False), bits)  # valid uint8 codes: checked, not copied
+    assert to_bit_array(torch.tensor(2 * bits.astype(int) - 1)).tolist() == bits.tolist()
+    with pytest.raises(ValueError, match=r"^codes are not binary: found value -1 \(codes must be in \{0, 1\}\)$"):
+        to_bit_array(2 * bits.astype(int) - 1, signed=False)
+    with pytest.raises(ValueError, match=r"^stored codes contain NaN; codes must be binary, in \{0, 1\}$"):
+        to_bit_array(np.array([[np.nan, 1.0]]), "stored codes", signed=False)
 
 
 @pytest.mark.parametrize("n_bits", [1, 4, 64])

@@ -9,7 +9,8 @@ from hashlib_core.profiles import PROFILE_NAMES
 from hashlib_core.protocols import make_split
 from hashlib_core.results import (build_record, decode_codes, encode_codes, iter_records, read_record,
                                   record_codes, record_path, write_record, write_summary)
-from hashlib_core.results.codes import decode_array, encode_array, load_arrays, pack_codes, save_arrays, unpack_codes
+from hashlib_core.results.codes import (code_arrays_for_storage, codes_from_storage, decode_array, encode_array,
+                                        load_arrays, save_arrays)
 
 
 @pytest.mark.parametrize("n_bits", [1, 7, 12, 48, 64, 130])
@@ -62,6 +63,21 @@ def test_write_read_round_trip_and_layout(digits, tmp_path):
     q, d, ql, dl = record_codes(back)
     assert q.shape == (100, 8) and d.shape == (1697, 8) and ql.shape == (100,) and dl.shape == (1697,)
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_stored_codes_are_checked_once_per_step_and_must_be_bits(digits, tmp_path, monkeypatch):
+    from hashlib_core.eval import codes as eval_codes
+
+    calls, check = [], eval_codes.to_bits
+    monkeypatch.setattr(eval_codes, "to_bits", lambda codes, name, *a, **kw: calls.append(name) or check(codes, name,
+                                                                                                         *a, **kw))
+    record = _record(digits)
+    assert calls == ["query codes", "database codes"]  # build_record
+    write_record(record, tmp_path)
+    assert calls == ["query codes", "database codes"] * 2  # write_record checks once more, packing not at all
+    record["codes"]["query"] = 2 * record["codes"]["query"].astype(np.int8) - 1
+    with pytest.raises(ValueError, match=r"^query codes are not binary: found value -1 \(codes must be in \{0, 1\}\)$"):
+        write_record(record, tmp_path)
 
 
 def test_non_finite_metric_and_unknown_profile_refused(digits, tmp_path):
@@ -146,7 +162,7 @@ def test_packed_codes_round_trip_through_npz(n_bits, tmp_path):
     random = rng.integers(0, 2, size=(257, n_bits), dtype=np.uint8)
     clustered = random[rng.integers(0, 5, size=3000)]
     for codes in (random, clustered):
-        save_arrays(tmp_path / "c.npz", pack_codes(codes, "database"))
-        assert np.array_equal(unpack_codes(load_arrays(tmp_path / "c.npz"), "database"), codes)
+        save_arrays(tmp_path / "c.npz", code_arrays_for_storage(codes, "database"))
+        assert np.array_equal(codes_from_storage(load_arrays(tmp_path / "c.npz"), "database"), codes)
     if n_bits >= 48:
-        assert "database.unique" in pack_codes(clustered, "database")
+        assert "database.unique" in code_arrays_for_storage(clustered, "database")
