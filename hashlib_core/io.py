@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "cache_dir", "repo_root", "folder_lock",
+import numpy as np
+
+__all__ = ["arrays_digest", "atomic_path", "atomic_write_bytes", "atomic_write_text", "cache_dir", "repo_root", "folder_lock",
            "check_writable_dir", "check_writable_file", "OutputPathError"]
 
 
@@ -108,3 +111,13 @@ def check_writable_file(path: str | os.PathLike, what: str = "output file") -> P
         raise OutputPathError(f"cannot write the {what} {path}: it is a folder; give a file name")
     check_writable_dir(path.parent, f"folder of the {what}")
     return path
+
+
+def arrays_digest(*arrays: np.ndarray) -> str:
+    """SHA-256 (hex) of the arrays' dtypes, shapes and bytes, in order."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.dtype.str}{list(array.shape)}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()

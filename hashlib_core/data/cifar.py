@@ -19,8 +19,7 @@ import numpy as np
 
 from hashlib_core.data.dataset import DataIntegrityError, DataNotFoundError, Dataset
 from hashlib_core.data.locate import candidate_dirs
-from hashlib_core.io import atomic_path, atomic_write_text, cache_dir
-from hashlib_core.results.codes import arrays_digest
+from hashlib_core.io import arrays_digest, atomic_path, atomic_write_text, cache_dir
 
 __all__ = ["load_cifar10", "cached_arrays", "CIFAR10_CLASSES", "JPEG_ARCHIVE_MD5"]
 

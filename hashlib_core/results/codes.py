@@ -12,7 +12,6 @@ Schema 2 (written now) keeps them as arrays in ``.npz`` files (:func:`code_array
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 import os
 import zlib
@@ -52,16 +51,6 @@ def codes_from_storage(arrays, name: str) -> np.ndarray:
     if f"{name}.packed" in arrays:
         return unpack_bits(arrays[f"{name}.packed"], n_bits)
     return unpack_bits(arrays[f"{name}.unique"], n_bits)[arrays[f"{name}.inverse"]]
-
-
-def arrays_digest(*arrays: np.ndarray) -> str:
-    """SHA-256 (hex) of the arrays' dtypes, shapes and bytes, in order."""
-    digest = hashlib.sha256()
-    for array in arrays:
-        array = np.ascontiguousarray(array)
-        digest.update(f"{array.dtype.str}{list(array.shape)}".encode())
-        digest.update(array.tobytes())
-    return digest.hexdigest()
 
 
 def save_arrays(path: str | os.PathLike, arrays: dict[str, np.ndarray]) -> None:

@@ -40,9 +40,9 @@ from typing import Iterator
 import numpy as np
 
 from hashlib_core.eval.codes import to_bit_array
-from hashlib_core.io import atomic_write_text, folder_lock, repo_root
+from hashlib_core.io import arrays_digest, atomic_write_text, folder_lock, repo_root
 from hashlib_core.profiles import PROFILE_NAMES
-from hashlib_core.results.codes import (arrays_digest, code_arrays_for_storage, codes_from_storage, decode_array,
+from hashlib_core.results.codes import (code_arrays_for_storage, codes_from_storage, decode_array,
                                         decode_codes, load_arrays, save_arrays)
 
 __all__ = ["SCHEMA_VERSION", "READABLE_SCHEMAS", "PROFILES", "default_results_dir", "record_path",
