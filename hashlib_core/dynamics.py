@@ -3,8 +3,9 @@
 Budget or recipe? A run whose validation mAP is still climbing when its budget ends is
 under-trained (more images would help); one whose curve has flattened is limited by something
 else (width, recipe, loss, pretraining). :func:`convergence_rows` says which, per record, with
-the numbers; :func:`learning_curves` gives the points to plot. Validation mAP ranks the
-validation split against the training images, never the queries, so it is higher than the test mAP.
+the numbers; :func:`learning_curves` gives the points (drawn by :func:`hashlib_core.plots.plot_learning_curves`).
+Validation mAP ranks the validation split against the training images, never the queries, so it is
+higher than the test mAP.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Iterable
 from hashlib_core.results.store import iter_records
 from hashlib_core.results.summary import images_seen, wall_time
 
-__all__ = ["RISING_GAIN", "LATE_FRACTION", "learning_curves", "convergence_rows", "plot_learning_curves"]
+__all__ = ["RISING_GAIN", "LATE_FRACTION", "learning_curves", "convergence_rows"]
 
 #: a run is "still rising" when its best validation mAP is at its last validation and it gained
 #: more than this over the last LATE_FRACTION of its images
@@ -88,23 +89,3 @@ def convergence_rows(results_dir: str | os.PathLike, profiles: Iterable[str], *,
             "accuracy": rec["metrics"].get("accuracy"),
             **{k: config.get(k) for k in _SETTINGS}})
     return rows
-
-
-def plot_learning_curves(rows: list[dict], ax=None, title: str = "Validation mAP against images seen"):
-    """One line per (profile, method, bits, seed) from :func:`learning_curves`; x in millions of images;
-    the first profile in ``rows`` solid, the others dashed and dotted."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.4, 4))
-    runs: dict[tuple, list[dict]] = {}
-    for row in rows:
-        runs.setdefault((row["profile"], row["method"], row["n_bits"], row["seed"]), []).append(row)
-    styles = {profile: ("-", "--", ":")[min(i, 2)] for i, profile in enumerate(dict.fromkeys(r["profile"] for r in rows))}
-    for (profile, method, n_bits, seed), points in sorted(runs.items()):
-        ax.plot([p["images"] / 1e6 for p in points], [p["val_map"] for p in points], marker="o", markersize=3,
-                linestyle=styles[profile], label=f"{method} {n_bits}b s{seed} ({profile})")
-    ax.set(xlabel="images seen (millions)", ylabel="validation mAP", title=title)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
-    return ax

@@ -1,5 +1,7 @@
 """Figures for the book: precision-recall, precision@N, mAP vs bits (with the papers' marks), training curves,
-what a method's codes look like (activations, bit rates, codes by class), retrieval grids with hits and misses.
+validation mAP against images seen, what a method's codes look like (activations, bit rates, codes by class),
+retrieval grids with hits and misses. The data come from :mod:`hashlib_core.report` and
+:mod:`hashlib_core.dynamics`; tables and Markdown are in :mod:`hashlib_core.display`, which this module never imports.
 
 Every method has one colour in every figure (:data:`METHOD_COLORS`); the papers' figures are drawn in
 the colour of their method, dashed with hollow marks; legends sit outside the axes.
@@ -10,12 +12,13 @@ import os
 
 import numpy as np
 
+from hashlib_core.methods import METHOD_PAPER
 from hashlib_core.papers import PAPER_NUMBERS, paper_numbers
 from hashlib_core.report import comparison_rows
 
 __all__ = ["plot_pr_curves", "plot_precision_at_n", "plot_map_vs_bits", "plot_training", "plot_run", "plot_retrieval",
-           "show_curves", "METHOD_COLORS", "method_color", "plot_code_anatomy", "compare_retrieval", "show_source",
-           "method_figures", "show_metrics"]
+           "show_curves", "METHOD_COLORS", "method_color", "plot_code_anatomy", "compare_retrieval", "method_figures",
+           "plot_learning_curves"]
 
 #: one colour per method (and per reference method of the papers), the same in every figure
 METHOD_COLORS = {
@@ -77,9 +80,28 @@ def plot_precision_at_n(records: list[dict], ax=None, title: str = "Precision at
     return ax
 
 
-def _paper_of(method: str) -> str:
-    from hashlib_core.papers import METHOD_PAPER
+def plot_learning_curves(rows: list[dict], ax=None, title: str = "Validation mAP against images seen"):
+    """Validation mAP against images seen (millions): one line per (profile, method, bits, seed) of the rows of
+    :func:`hashlib_core.dynamics.learning_curves`; the first profile solid, the others dashed and dotted."""
+    import matplotlib.pyplot as plt
 
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 4))
+    runs: dict[tuple, list[dict]] = {}
+    for row in rows:
+        runs.setdefault((row["profile"], row["method"], row["n_bits"], row["seed"]), []).append(row)
+    profiles = dict.fromkeys(r["profile"] for r in rows)
+    styles = {profile: ("-", "--", ":")[min(i, 2)] for i, profile in enumerate(profiles)}
+    for (profile, method, n_bits, seed), points in sorted(runs.items()):
+        ax.plot([p["images"] / 1e6 for p in points], [p["val_map"] for p in points], marker="o", markersize=3,
+                linestyle=styles[profile], label=f"{method} {n_bits}b s{seed} ({profile})")
+    ax.set(xlabel="images seen (millions)", ylabel="validation mAP", title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    return ax
+
+
+def _paper_of(method: str) -> str:
     return METHOD_PAPER.get(method) or next((p.paper for p in PAPER_NUMBERS if p.method == method), "other")
 
 
@@ -278,24 +300,6 @@ def plot_code_anatomy(relaxed, codes, labels, threshold: float = 0.5, title: str
     if title:
         fig.suptitle(title, fontsize=12)
     return fig
-
-
-def show_source(*objects):
-    """The source code of functions or classes as one highlighted Python block (for the book's chapters)."""
-    import inspect
-
-    from IPython.display import Markdown
-
-    return Markdown("\n".join(f"```python\n{inspect.getsource(obj).rstrip()}\n```\n" for obj in objects))
-
-
-def show_metrics(record: dict):
-    """The record's scalar metrics as a table: counts (``n_…``) as integers, the rest to four decimals."""
-    from hashlib_core.report import metrics_table
-
-    table = metrics_table(record)
-    counts = [name for name in table.index if name.startswith("n_")]
-    return table.style.format("{:.4f}").format("{:.0f}", subset=(counts, table.columns))
 
 
 def method_figures(model, dataset, split, name: str, relaxed: str = "sigmoid", threshold: float = 0.5,

@@ -1,30 +1,43 @@
-"""Tables for the book: our results (mean ± std over seeds) beside the papers' numbers."""
+"""Tables for the book as plain data: our results (mean ± std over seeds) beside the papers' numbers.
+
+Rows are lists of dicts and text is Markdown strings; nothing here imports pandas, IPython or
+matplotlib (:mod:`hashlib_core.methods` is imported inside the functions that read it: it loads the
+baselines, whose scikit-learn imports pandas). The notebooks show these through :mod:`hashlib_core.display`.
+"""
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable, Iterable
 
 from hashlib_core.papers import paper_numbers
 from hashlib_core.results.summary import aggregate, summary_rows
 
-__all__ = ["LEAD_PROFILE", "comparison_rows", "comparison_table", "deviations", "training_note", "cost_note", "metrics_table", "GAP_TO_EXPLAIN",
-           "CHAPTER_SETTINGS", "ALL_SETTINGS", "show_comparison", "describe_run", "inventory", "gap_notes",
-           "audit_records", "format_ours", "markdown_table", "grid_cost"]
+__all__ = ["LEAD_PROFILE", "GAP_TO_EXPLAIN", "CHAPTER_SETTINGS", "ALL_SETTINGS", "comparison_rows", "deviations",
+           "training_note", "cost_note", "format_ours", "describe_run", "gap_markdown", "audit_rows",
+           "markdown_table", "grid_cost"]
 
 #: gaps larger than this are explained in the book (issue: reproduce the papers' tables)
 GAP_TO_EXPLAIN = 0.03
 #: the profile the comparison chapter and the README lead with (paper-width networks trained on a
 #: CPU); the chapter then shows the notebooks' ``results_profile`` (the fast ``reduced`` profile)
 LEAD_PROFILE = "cpu"
-
-
-#: deep methods of the package (their rows get the profile's training deviations)
-_DEEP = ("dnnh", "dnnh-fc", "expo", "expo-pretrain", "nin-latent", "dlbhc", "ssdh")
+#: the (dataset, protocol, metric) settings each chapter compares with its paper
+CHAPTER_SETTINGS = {
+    "dnnh": [("cifar10", "cnnh", "map@all"), ("mnist", "cnnh", "map@all")],
+    "mu-liu": [("mnist", "cnnh", "map@all"), ("cifar10", "cnnh", "map@all")],
+    "nin-latent": [("cifar10", "dlbhc", "map@1000"), ("cifar10", "cnnh", "map@all"), ("mnist", "cnnh", "map@all")],
+    "ssdh": [("cifar10", "dlbhc", "map@all"), ("cifar10", "dlbhc", "accuracy"), ("cifar10", "cnnh", "map@all"),
+             ("mnist", "cnnh", "map@all")],
+    "baselines": [("mnist", "cnnh", "map@all"), ("cifar10", "cnnh", "map@all")],
+}
+#: every (dataset, protocol, metric) setting of the comparison chapter, de-duplicated in order
+ALL_SETTINGS = list(dict.fromkeys(s for settings in CHAPTER_SETTINGS.values() for s in settings))
 
 
 def training_note(profile: str, method: str, dataset: str | None = None, protocol: str | None = None) -> str:
     """The profile's training settings for one deep cell, in words, read from the profile's TOML."""
-    from hashlib_core.models import METHODS
+    from hashlib_core.methods import METHODS
     from hashlib_core.profiles import PROFILE_NAMES, load_profile, method_settings
 
     if profile not in PROFILE_NAMES:
@@ -37,7 +50,7 @@ def training_note(profile: str, method: str, dataset: str | None = None, protoco
         parts.append(f"after {s['pretrain_epochs']} classifier pre-training epochs")
     if s.get("augment"):
         parts.append("random crop + flip")
-    defaults = METHODS[method if method in METHODS else method.removesuffix("-pretrain")].train_defaults
+    defaults = METHODS[method].train_defaults
     parts.append(f"{s.get('optimizer') or defaults.get('optimizer')} lr {s.get('lr') or defaults.get('lr'):g}, "
                  f"{s.get('lr_schedule', 'cosine')} schedule")
     if s.get("dropout"):
@@ -50,12 +63,14 @@ def training_note(profile: str, method: str, dataset: str | None = None, protoco
 def deviations(variant: str, method: str, features: str | None = None, profile: str | None = None,
                dataset: str | None = None, protocol: str | None = None) -> str:
     """What differs from the paper's setting, in words (shown beside every comparison)."""
+    from hashlib_core.methods import DEEP_METHODS
+
     notes = []
     if variant == "cifar10-jpeg":
         notes.append("CIFAR-10 JPEG copy (q75), not the original pixels")
     if method in ("nin-latent", "dlbhc", "ssdh"):
         notes.append("trained from scratch: no ImageNet-pretrained AlexNet here")
-    if method in _DEEP:
+    if method in DEEP_METHODS:
         notes.append("BatchNorm after each convolution (not in the paper)")
         if profile is not None:
             notes.append(training_note(profile, method, dataset, protocol))
@@ -105,7 +120,8 @@ def comparison_rows(results_dir: str | os.PathLike, profile: str, dataset: str, 
 
 def cost_note(aggregated: dict) -> str:
     """A deep cell's mean wall-clock and training images per run, beside the paper's solver where known."""
-    from hashlib_core.papers import METHOD_PAPER, SOLVER_IMAGES
+    from hashlib_core.methods import METHOD_PAPER
+    from hashlib_core.papers import SOLVER_IMAGES
 
     images, seconds = aggregated.get("images_seen"), aggregated.get("wall_time_s")
     if images is None or seconds is None:
@@ -113,71 +129,6 @@ def cost_note(aggregated: dict) -> str:
     note = f"{seconds / 3600:.2f} h, {images / 1e6:.2f} M images a run"
     solver = SOLVER_IMAGES.get(METHOD_PAPER.get(aggregated["method"], ""))
     return note + (f" ({solver[0] / 1e6:.0f} M in the paper's solver)" if solver else "")
-
-
-def comparison_table(results_dir, profile: str, dataset: str, protocol: str, metric: str = "map@all",
-                     paper: str | None = None):
-    """:func:`comparison_rows` as a formatted pandas DataFrame (``ours`` as ``mean ± std (n)``)."""
-    import pandas as pd
-
-    rows = comparison_rows(results_dir, profile, dataset, protocol, metric, paper)
-    fmt = lambda v: "" if v is None else f"{v:.3f}"
-    table = pd.DataFrame([{
-        "method": r["method"], "bits": r["n_bits"], f"paper {metric}": fmt(r["paper"]),
-        f"ours {metric}": format_ours(r),
-        "difference": "" if r["difference"] is None else f"{r['difference']:+.3f}",
-        "deviations from the paper": r["deviations"] or r["setting"],
-        **({"cost": r["cost"]} if any(x["cost"] for x in rows) else {}),
-    } for r in rows])
-    return table
-
-
-def metrics_table(record: dict):
-    """The scalar metrics of one record as a one-column DataFrame."""
-    import pandas as pd
-
-    metrics = {k: v for k, v in record["metrics"].items() if isinstance(v, (int, float))}
-    return pd.DataFrame({"value": metrics}).rename_axis("metric")
-
-
-#: the (dataset, protocol, metric) settings each chapter compares with its paper
-CHAPTER_SETTINGS = {
-    "dnnh": [("cifar10", "cnnh", "map@all"), ("mnist", "cnnh", "map@all")],
-    "mu-liu": [("mnist", "cnnh", "map@all"), ("cifar10", "cnnh", "map@all")],
-    "nin-latent": [("cifar10", "dlbhc", "map@1000"), ("cifar10", "cnnh", "map@all"), ("mnist", "cnnh", "map@all")],
-    "ssdh": [("cifar10", "dlbhc", "map@all"), ("cifar10", "dlbhc", "accuracy"), ("cifar10", "cnnh", "map@all"),
-             ("mnist", "cnnh", "map@all")],
-    "baselines": [("mnist", "cnnh", "map@all"), ("cifar10", "cnnh", "map@all")],
-}
-
-
-def show_comparison(paper: str | None, results_dir, profile: str, settings=None) -> int:
-    """Display, for each of the chapter's settings, the mAP-vs-bits figure and the comparison table.
-
-    Returns the number of settings that had at least one of our records; says so when none.
-    """
-    import matplotlib.pyplot as plt
-    from IPython.display import Markdown, display
-
-    from hashlib_core.plots import plot_map_vs_bits
-
-    shown = 0
-    for dataset, protocol, metric in settings or CHAPTER_SETTINGS[paper or "baselines"]:
-        rows = comparison_rows(results_dir, profile, dataset, protocol, metric, paper)
-        have_ours = any(r["ours_mean"] is not None for r in rows)
-        display(Markdown(f"**{dataset} / {protocol} — {metric}** ({profile} profile records in "
-                         f"`{os.path.basename(os.path.abspath(results_dir))}/`)"))
-        if not have_ours:
-            display(Markdown(f"*No {profile}-profile record for this setting yet: only the paper's numbers "
-                             "are shown. Run `python -m hashlib_core reproduce --profile "
-                             f"{profile}` to produce them.*"))
-        if rows:
-            if have_ours and metric != "accuracy":
-                plot_map_vs_bits(results_dir, profile, dataset, protocol, metric, paper)
-                plt.show()
-            display(comparison_table(results_dir, profile, dataset, protocol, metric, paper))
-        shown += have_ours
-    return shown
 
 
 def describe_run(record: dict) -> str:
@@ -191,29 +142,8 @@ def describe_run(record: dict) -> str:
             f"commit {str(env.get('commit'))[:10]}{' (modified)' if env.get('dirty') else ''}.")
 
 
-#: every (dataset, protocol, metric) setting of the comparison chapter, de-duplicated in order
-ALL_SETTINGS = list(dict.fromkeys(s for settings in CHAPTER_SETTINGS.values() for s in settings))
-
-
-def inventory(results_dir, profile: str):
-    """How many records of ``profile`` there are per (dataset variant, protocol, method), and what ran them."""
-    import pandas as pd
-
-    rows = summary_rows(results_dir, profile) if Path(results_dir, profile).is_dir() else []
-    if not rows:
-        return pd.DataFrame({"note": [f"no {profile}-profile records under {results_dir}"]})
-    frame = pd.DataFrame(rows)
-    return (frame.groupby(["variant", "protocol", "method"])
-            .agg(records=("seed", "size"), bits=("n_bits", lambda b: " ".join(map(str, sorted(set(b))))),
-                 seeds=("seed", lambda s: len(set(s))), device=("device", "first"),
-                 hours=("wall_time_s", lambda t: round(sum(x or 0 for x in t) / 3600, 2)))
-            .reset_index())
-
-
-def gap_notes(results_dir, profile: str, threshold: float = GAP_TO_EXPLAIN):
+def gap_markdown(results_dir: str | os.PathLike, profile: str, threshold: float = GAP_TO_EXPLAIN) -> str:
     """A Markdown list of every comparison whose gap to the paper exceeds ``threshold``, with its reasons."""
-    from IPython.display import Markdown
-
     lines = []
     for dataset, protocol, metric in ALL_SETTINGS:
         for row in comparison_rows(results_dir, profile, dataset, protocol, metric):
@@ -222,30 +152,28 @@ def gap_notes(results_dir, profile: str, threshold: float = GAP_TO_EXPLAIN):
                 lines.append(f"- **{row['method']}**, {dataset}/{protocol}, {row['n_bits']} bits, {metric}: ours "
                              f"{format_ours(row)} vs paper {row['paper']:.3f} "
                              f"({row['difference']:+.3f}). Known deviations: {reasons}.")
-    return Markdown("\n".join(lines) if lines else f"No gap larger than {threshold} among the {profile} records.")
+    return "\n".join(lines) if lines else f"No gap larger than {threshold} among the {profile} records."
 
 
-def audit_records(results_dir, profile: str, strict: bool = True):
-    """Recompute every metric and curve of every ``profile`` record from its stored codes; one row per record kind.
+def audit_rows(results_dir: str | os.PathLike, profile: str, strict: bool = True,
+               progress: Callable[[list[dict]], Iterable[dict]] = iter) -> list[dict]:
+    """Recompute every metric and curve of every ``profile`` record from its stored codes; one row per record.
 
-    Returns a DataFrame with, per (variant, protocol, method), the number of records checked, the
-    largest |stored − recomputed| of each scalar metric and of the curves, and notes (such as
-    ``accuracy not recomputable (no stored predictions)`` for records older than stored predictions).
+    Each row: variant, protocol, method, ``max |Δ <metric>|`` per scalar metric, ``max |Δ curves|`` and
+    ``notes`` (such as ``accuracy not recomputable (no stored predictions)``). ``progress`` wraps the
+    list of records (a progress bar in the notebooks).
 
     Raises:
         AuditError: with ``strict`` (the default, what the book does), when any stored value differs
             from its recomputation; the message names every such record and metric.
     """
-    import pandas as pd
-    from tqdm.auto import tqdm
-
     from hashlib_core.results import iter_records
     from hashlib_core.results.audit import audit_record, raise_on_mismatch
 
     root = Path(results_dir, profile)
     records = list(iter_records(root)) if root.is_dir() else []
     rows, audits = [], []
-    for record in tqdm(records, desc="recomputing from stored codes", unit="record", disable=len(records) < 20):
+    for record in progress(records):
         audit = audit_record(record)
         audits.append(audit)
         curves = [audit.differences.pop(name) for name in record.get("curves", {}) if name in audit.differences]
@@ -254,13 +182,7 @@ def audit_records(results_dir, profile: str, strict: bool = True):
                      **scalars, "max |Δ curves|": max(curves, default=0.0), "notes": "; ".join(audit.notes)})
     if strict:
         raise_on_mismatch(audits)
-    if not rows:
-        return pd.DataFrame({"note": [f"no {profile}-profile records under {results_dir}"]})
-    frame = pd.DataFrame(rows)
-    columns = {c: (c, "max") for c in frame.columns if c.startswith("max")}
-    return (frame.groupby(["variant", "protocol", "method"])
-            .agg(records=("method", "size"), **columns, notes=("notes", lambda n: "; ".join(sorted(set(n) - {""}))))
-            .reset_index())
+    return rows
 
 
 def markdown_table(results_dir, profile: str, dataset: str, protocol: str, metric: str = "map@all",
@@ -291,9 +213,11 @@ def markdown_table(results_dir, profile: str, dataset: str, protocol: str, metri
 
 def grid_cost(results_dir, profile: str) -> list[dict]:
     """Wall-clock cost of a profile's records per device and method family: cells, hours, seconds per cell."""
+    from hashlib_core.methods import DEEP_METHODS
+
     groups: dict[tuple, list[float]] = {}
     for row in summary_rows(results_dir, profile) if Path(results_dir, profile).is_dir() else []:
-        kind = "deep" if row["method"] in _DEEP else "baselines"
+        kind = "deep" if row["method"] in DEEP_METHODS else "baselines"
         groups.setdefault((row["device"], kind), []).append(float(row["wall_time_s"] or 0.0))
     return [{"device": device, "kind": kind, "cells": len(times), "hours": sum(times) / 3600,
              "seconds_per_cell": sum(times) / len(times)} for (device, kind), times in sorted(groups.items())]

@@ -21,12 +21,12 @@ MyST admonition shown on the book's landing page and at the top of the compariso
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hashlib_core.papers import METHOD_PAPER, PaperNumber, paper_numbers
+from hashlib_core.methods import METHOD_PAPER
+from hashlib_core.papers import PaperNumber, paper_numbers
 from hashlib_core.report import GAP_TO_EXPLAIN
 
 __all__ = ["Verdict", "Gap", "LEAD_ORDER", "PAPER_LABELS", "CHAPTERS", "verdicts", "judge", "verdict_markdown",
@@ -110,13 +110,11 @@ def _summary_rows(results_dir: str | os.PathLike) -> dict[str, list[dict]]:
 
 
 def _pretrained_methods(results_dir: str | os.PathLike, profile: str) -> set[str]:
-    """Methods with at least one record of ``profile`` trained from pretrained weights (JSON only, no codes)."""
-    methods = set()
-    for path in Path(results_dir, profile).glob("*/*-seed*.json"):
-        record = json.loads(path.read_text(encoding="utf-8"))
-        if (record.get("training") or {}).get("pretrained_weights"):
-            methods.add(record["method"])
-    return methods
+    """Methods with at least one record of ``profile`` trained from pretrained weights."""
+    from hashlib_core.results import iter_records
+
+    return {record["method"] for record in iter_records(results_dir, profile)
+            if (record.get("training") or {}).get("pretrained_weights")}
 
 
 def _means(rows: list[dict], metric: str) -> dict[tuple, tuple[float, int]]:

@@ -1,8 +1,8 @@
 """The comparison chapter's audit recomputes stored metrics from stored codes and catches a mismatch."""
 import pytest
 
+from hashlib_core.display import audit_records
 from hashlib_core.experiment import run_experiment
-from hashlib_core.report import audit_records
 from hashlib_core.results import iter_records, write_record
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from hashlib_core.display import audit_records
 from hashlib_core.experiment import run_experiment
-from hashlib_core.report import audit_records
 from hashlib_core.results import PREDICTIONS, iter_records, write_record
 from hashlib_core.results.audit import NOT_RECOMPUTABLE, AuditError, prediction_accuracy
 

@@ -5,7 +5,8 @@ import statistics
 import pytest
 
 from hashlib_core.io import repo_root
-from hashlib_core.papers import METHOD_PAPER, paper_numbers
+from hashlib_core.methods import METHOD_PAPER
+from hashlib_core.papers import paper_numbers
 from hashlib_core.report import GAP_TO_EXPLAIN
 from hashlib_core.verdict import PAPER_LABELS, judge, verdict_markdown, verdicts
 
