@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hashlib_core.io import repo_root
+from hashlib_core.files import repo_root
 from hashlib_core.reproduce import default_executed_dir, expand_grid
 
 __all__ = ["build_book", "collect_chapters", "failure_of"]

@@ -76,7 +76,7 @@ def config_from_args(args: argparse.Namespace):
 
 def _check_train_arguments(args: argparse.Namespace) -> None:
     """Refuse, before any work, arguments that would be ignored or fail only at the end of training."""
-    from hashlib_core.io import check_writable_dir, check_writable_file
+    from hashlib_core.files import check_writable_dir, check_writable_file
 
     if args.resume and not args.checkpoint_dir:
         raise ValueError("--resume needs --checkpoint-dir DIR, the folder whose last.pt the run continues from")
@@ -103,7 +103,7 @@ def _train(args: argparse.Namespace) -> int:
     import hashlib_core.train as training
     from hashlib_core.data import load_dataset
     from hashlib_core.experiment import EVALUATION
-    from hashlib_core.io import atomic_write_text
+    from hashlib_core.files import atomic_write_text
     from hashlib_core.protocols import make_split
 
     _check_train_arguments(args)

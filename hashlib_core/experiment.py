@@ -62,7 +62,7 @@ def _validate(method: str, n_bits: int, seed: int) -> MethodSpec:
 def checkpoint_dir_for(profile: str, variant: str, protocol: str, method: str, n_bits: int, seed: int) -> Path:
     """Where a checkpointed profile keeps one cell's training checkpoint: under ``$HASHLIB_CHECKPOINTS``
     or the checkout's ``artifacts/checkpoints``, as ``<profile>/<variant>-<protocol>/<method>-<bits>b-seed<seed>``."""
-    from hashlib_core.io import repo_root
+    from hashlib_core.files import repo_root
 
     root = Path(os.environ.get("HASHLIB_CHECKPOINTS") or repo_root() / "artifacts" / "checkpoints")
     return root / profile / f"{variant}-{protocol}" / f"{method}-{n_bits}b-seed{seed}"
@@ -133,7 +133,7 @@ def run_experiment(method: str, dataset: str, protocol: str, n_bits: int, seed: 
     """
     from hashlib_core.data import load_dataset
     from hashlib_core.eval import evaluate
-    from hashlib_core.io import check_writable_dir
+    from hashlib_core.files import check_writable_dir
     from hashlib_core.protocols import make_split
     from hashlib_core.results import build_record, default_results_dir, run_environment, write_record
     from hashlib_core.results.audit import prediction_accuracy

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["PaperNumber", "PAPER_NUMBERS", "paper_numbers", "PAPERS", "METHOD_PAPER", "SOLVER_IMAGES"]
+__all__ = ["PaperNumber", "PAPER_NUMBERS", "paper_numbers", "PAPERS", "SOLVER_IMAGES"]
+
+# Which paper each method reproduces is part of the method table: hashlib_core.methods.METHOD_PAPER.
 
 
 @dataclass(frozen=True)
@@ -36,11 +38,6 @@ PAPERS = {
     "baselines": "LSH (Charikar 2002), ITQ (Gong & Lazebnik CVPR 2011), KSH (Liu et al. CVPR 2012), "
                  "SH (Weiss et al. NIPS 2008)",
 }
-
-#: which paper each method of the package reproduces
-METHOD_PAPER = {"dnnh": "dnnh", "dnnh-fc": "dnnh", "expo": "mu-liu", "expo-pretrain": "mu-liu",
-                "nin-latent": "nin-latent", "dlbhc": "nin-latent", "ssdh": "ssdh",
-                "lsh": "baselines", "itq": "baselines", "itq-cca": "baselines", "ksh": "baselines", "sh": "baselines"}
 
 #: per paper: training images its own (released) solver passes through the network, where it is known
 SOLVER_IMAGES = {

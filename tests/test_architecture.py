@@ -9,7 +9,7 @@ import hashlib_core
 PACKAGE = Path(hashlib_core.__file__).parent
 #: top-level module or folder of hashlib_core → layer (ARCHITECTURE.md's table)
 LAYERS = {
-    "eval": 0, "files": 0, "io": 0, "machine": 0,
+    "eval": 0, "files": 0, "machine": 0,
     "data": 1, "protocols": 1, "features": 1,
     "baselines": 2, "losses": 2, "methods": 2, "models": 2,
     "train": 3,

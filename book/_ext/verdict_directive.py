@@ -20,7 +20,7 @@ class VerdictDirective(SphinxDirective):
     optional_arguments = 1
 
     def run(self) -> list[nodes.Node]:
-        from hashlib_core.io import repo_root
+        from hashlib_core.files import repo_root
         from hashlib_core.verdict import verdict_markdown
 
         results = repo_root() / (self.arguments[0] if self.arguments else "results")

@@ -1,6 +1,6 @@
 """CIFAR-10: the official python release, or the offline JPEG copy (``cifar10-jpeg``).
 
-The JPEG copy is decoded once and cached under :func:`~hashlib_core.io.cache_dir` with the SHA-256
+The JPEG copy is decoded once and cached under :func:`~hashlib_core.files.cache_dir` with the SHA-256
 of the decoded arrays; every load checks it and decodes again when the cache was altered.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 
 from hashlib_core.data.dataset import DataIntegrityError, DataNotFoundError, Dataset
 from hashlib_core.data.locate import candidate_dirs
-from hashlib_core.io import arrays_digest, atomic_path, atomic_write_text, cache_dir
+from hashlib_core.files import arrays_digest, atomic_path, atomic_write_text, cache_dir
 
 __all__ = ["load_cifar10", "cached_arrays", "CIFAR10_CLASSES", "JPEG_ARCHIVE_MD5"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from hashlib_core.io import repo_root
+from hashlib_core.files import repo_root
 
 __all__ = ["data_roots", "candidate_dirs"]
 

@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from hashlib_core.features.gist import GIST_PARAMS, GIST_VERSION, _check_images, gist
-from hashlib_core.io import atomic_path, cache_dir
+from hashlib_core.files import atomic_path, cache_dir
 
 __all__ = ["gist", "pixel_features", "extract_features", "feature_cache_path", "FEATURE_KINDS"]
 

@@ -5,7 +5,7 @@ import itertools
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from hashlib_core.io import repo_root
+from hashlib_core.files import repo_root
 from hashlib_core.profiles import load_profile
 
 __all__ = ["Cell", "expand_grid", "parse_where", "SELECTABLE", "notebooks_dir", "results_dir_for"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from hashlib_core.io import atomic_write_text, repo_root
+from hashlib_core.files import atomic_write_text, repo_root
 from hashlib_core.reproduce.grid import Cell, expand_grid, notebooks_dir
 
 __all__ = ["run_grid", "execute_cell", "CellOutcome", "default_executed_dir", "pending_reason", "NOT_RUN"]

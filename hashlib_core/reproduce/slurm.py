@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hashlib_core.io import atomic_write_text, check_writable_dir, folder_lock, repo_root
+from hashlib_core.files import atomic_write_text, check_writable_dir, folder_lock, repo_root
 from hashlib_core.reproduce.grid import Cell
 from hashlib_core.reproduce.runner import (CellOutcome, execute_cell, pending_reason,
                                            put_package_first_on_kernel_path, run_direct)

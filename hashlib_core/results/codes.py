@@ -19,7 +19,7 @@ import zlib
 import numpy as np
 
 from hashlib_core.eval.codes import pack_bits, to_bit_array, unpack_bits
-from hashlib_core.io import atomic_write_bytes
+from hashlib_core.files import atomic_write_bytes
 
 __all__ = ["code_arrays_for_storage", "codes_from_storage", "arrays_digest", "save_arrays", "load_arrays",
            "encode_codes", "decode_codes", "encode_array", "decode_array"]

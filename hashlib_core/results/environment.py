@@ -6,7 +6,7 @@ import platform
 import subprocess
 from functools import lru_cache
 
-from hashlib_core.io import repo_root
+from hashlib_core.files import repo_root
 from hashlib_core.machine import device_name
 
 __all__ = ["run_environment", "git_commit"]

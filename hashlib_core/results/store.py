@@ -18,7 +18,7 @@ JSON) are still read.
 The JSON is the only commit point: the side files are written first under names that depend on
 their content, then the JSON that names them replaces the old one atomically, so a killed or
 failed write leaves the previous record whole, and two processes writing the same record leave one
-of their records whole. Writers of one folder take turns (:func:`~hashlib_core.io.folder_lock`),
+of their records whole. Writers of one folder take turns (:func:`~hashlib_core.files.folder_lock`),
 and each removes the codes files of its record that the new JSON no longer names.
 :func:`read_record` raises one :class:`RecordError` naming the file for anything that does not read or check.
 """
@@ -40,7 +40,7 @@ from typing import Iterator
 import numpy as np
 
 from hashlib_core.eval.codes import to_bit_array
-from hashlib_core.io import arrays_digest, atomic_write_text, folder_lock, repo_root
+from hashlib_core.files import arrays_digest, atomic_write_text, folder_lock, repo_root
 from hashlib_core.profiles import PROFILE_NAMES
 from hashlib_core.results.codes import (code_arrays_for_storage, codes_from_storage, decode_array,
                                         decode_codes, load_arrays, save_arrays)

@@ -7,7 +7,7 @@ import os
 import statistics
 from pathlib import Path
 
-from hashlib_core.io import atomic_write_text
+from hashlib_core.files import atomic_write_text
 from hashlib_core.results.store import default_results_dir, iter_records
 
 __all__ = ["summary_rows", "write_summary", "aggregate", "wall_time", "images_seen"]

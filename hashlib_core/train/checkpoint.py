@@ -1,7 +1,7 @@
 """Checkpoints: everything needed to resume a run bit-for-bit, written atomically, read without pickled code.
 
 One file, ``<checkpoint_dir>/last.pt``, rewritten after every completed epoch through
-:func:`hashlib_core.io.atomic_path` (an interruption never leaves a half-written checkpoint).
+:func:`hashlib_core.files.atomic_path` (an interruption never leaves a half-written checkpoint).
 It holds the model, optimizer, scheduler and loss-scaler states, every random generator state
 (torch CPU and CUDA, numpy, Python, the batch-order generator), the epoch and step counters, the
 history, and the best-so-far validation mAP with its weights.
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from hashlib_core.io import atomic_path
+from hashlib_core.files import atomic_path
 
 __all__ = ["checkpoint_path", "save_checkpoint", "load_checkpoint", "rng_states", "restore_rng_states",
            "CheckpointError", "FORMAT_VERSION", "READABLE_FORMATS"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hashlib_core.bookbuild import build_book
-from hashlib_core.io import repo_root
+from hashlib_core.files import repo_root
 from hashlib_core.verdict import PAPER_LABELS
 
 pytestmark = pytest.mark.slow

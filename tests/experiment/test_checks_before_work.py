@@ -5,7 +5,7 @@ import pytest
 
 import hashlib_core.data
 from hashlib_core.experiment import run_experiment
-from hashlib_core.io import OutputPathError
+from hashlib_core.files import OutputPathError
 from hashlib_core.eval.codes import MAX_BITS
 
 

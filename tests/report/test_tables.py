@@ -59,7 +59,7 @@ def test_summary_command_prints_tables_and_cost(results_dir, capsys):
 def test_readme_tables_are_the_ones_the_records_give(profile):
     # every number of the README's result tables comes from results/ (regenerate them with
     # `python -m hashlib_core summary --markdown <profile>` after adding records)
-    from hashlib_core.io import repo_root
+    from hashlib_core.files import repo_root
 
     readme = (repo_root() / "README.md").read_text()
     shown = 0

@@ -76,7 +76,7 @@ def test_bad_parameter_fails_clearly_and_writes_no_record(tmp_path, bad, message
 
 def test_kernels_import_the_runners_own_package(monkeypatch):
     # a notebook kernel must use the package the runner runs from, not another installed copy
-    from hashlib_core.io import repo_root
+    from hashlib_core.files import repo_root
     from hashlib_core.reproduce.runner import put_package_first_on_kernel_path
 
     root = str(repo_root())

@@ -4,7 +4,7 @@ import statistics
 
 import pytest
 
-from hashlib_core.io import repo_root
+from hashlib_core.files import repo_root
 from hashlib_core.methods import METHOD_PAPER
 from hashlib_core.papers import paper_numbers
 from hashlib_core.report import GAP_TO_EXPLAIN

@@ -1,4 +1,5 @@
-"""Small file-system helpers shared by the package: atomic writes and the cache folder."""
+"""Files and folders (layer 0; named so as not to shadow the standard library's io): atomic writes, locks, the
+checkout and cache folders, array digests."""
 from __future__ import annotations
 
 import contextlib
