@@ -60,18 +60,29 @@ def training_note(profile: str, method: str, dataset: str | None = None, protoco
     return f"{profile} profile: " + ", ".join(parts)
 
 
+def _setting(profile: str | None, method: str, dataset: str | None, protocol: str | None, name: str):
+    """A deep method's model setting ``name`` in ``profile`` (its TOML, else the method table's default)."""
+    from hashlib_core.methods import METHODS
+    from hashlib_core.profiles import PROFILE_NAMES, load_profile, method_settings
+
+    settings = (method_settings(load_profile(profile), method, dataset, "train", protocol)
+                if profile in PROFILE_NAMES else {})
+    return settings.get(name, METHODS[method].model_defaults.get(name))
+
+
 def deviations(variant: str, method: str, features: str | None = None, profile: str | None = None,
                dataset: str | None = None, protocol: str | None = None) -> str:
     """What differs from the paper's setting, in words (shown beside every comparison)."""
-    from hashlib_core.methods import DEEP_METHODS
+    from hashlib_core.methods import METHODS
 
     notes = []
     if variant == "cifar10-jpeg":
         notes.append("CIFAR-10 JPEG copy (q75), not the original pixels")
     if method in ("nin-latent", "dlbhc", "ssdh"):
         notes.append("trained from scratch: no ImageNet-pretrained AlexNet here")
-    if method in DEEP_METHODS:
-        notes.append("BatchNorm after each convolution (not in the paper)")
+    if method in METHODS and METHODS[method].is_deep:
+        if _setting(profile, method, dataset, protocol, "batch_norm"):
+            notes.append("BatchNorm after each convolution (not in the paper)")
         if profile is not None:
             notes.append(training_note(profile, method, dataset, protocol))
     if method == "lsh":

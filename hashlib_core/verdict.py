@@ -27,13 +27,14 @@ from pathlib import Path
 
 from hashlib_core.methods import METHOD_PAPER
 from hashlib_core.papers import PaperNumber, paper_numbers
+from hashlib_core.profiles import lead_order
 from hashlib_core.report import GAP_TO_EXPLAIN
 
 __all__ = ["Verdict", "Gap", "LEAD_ORDER", "PAPER_LABELS", "CHAPTERS", "verdicts", "judge", "verdict_markdown",
            "profiles_with_records"]
 
 #: profiles from the most faithful to the quickest; the first with records of a paper leads its verdict
-LEAD_ORDER = ("full", "cpu", "reduced")
+LEAD_ORDER = lead_order()  # from the profiles' fidelity keys: full, cpu, reduced
 #: short names of the papers, in the book's order
 PAPER_LABELS = {"dnnh": "DNNH (Lai et al. 2015)", "mu-liu": "Mu & Liu (2017)",
                 "nin-latent": "NIN + latent layer (after DLBHC)", "ssdh": "SSDH (Yang et al. 2017)",
@@ -86,9 +87,9 @@ class Verdict:
 
 
 def _profile_dirs(results_dir: str | os.PathLike) -> list[str]:
-    from hashlib_core.profiles import PROFILE_NAMES
+    from hashlib_core.profiles import committed_profiles
 
-    return [p for p in PROFILE_NAMES if p != "smoke" and Path(results_dir, p).is_dir()]
+    return [p for p in committed_profiles() if Path(results_dir, p).is_dir()]
 
 
 def profiles_with_records(results_dir: str | os.PathLike, rows_by_profile: dict[str, list[dict]] | None = None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-__all__ = ["load_profile", "PROFILE_NAMES", "method_settings"]
+__all__ = ["load_profile", "PROFILE_NAMES", "method_settings", "lead_order", "committed_profiles"]
 
 _HERE = Path(__file__).resolve().parent
 PROFILE_NAMES = tuple(sorted(p.stem for p in _HERE.glob("*.toml")))
@@ -65,3 +65,14 @@ def method_settings(profile: dict, method: str, dataset: str | None = None, sect
         if key is not None:
             settings.update(per_method.get(key, {}))
     return settings
+
+
+def lead_order() -> tuple[str, ...]:
+    """The profiles compared with the papers, most faithful first (their ``fidelity`` key, > 0)."""
+    fidelity = {name: load_profile(name).get("fidelity", 0) for name in PROFILE_NAMES}
+    return tuple(sorted((n for n, f in fidelity.items() if f > 0), key=lambda n: -fidelity[n]))
+
+
+def committed_profiles() -> tuple[str, ...]:
+    """The profiles whose records go to the checkout's ``results/`` (every one but smoke runs' artifacts)."""
+    return tuple(n for n in PROFILE_NAMES if load_profile(n).get("results_dir", "results") == "results")
