@@ -47,7 +47,7 @@ import torch
 
 import hashlib_core as hc
 from hashlib_core.eval.histogram import numba_available, resolve_backend
-from hashlib_core.results.environment import cpu_model
+from hashlib_core.machine import cpu_model
 
 LIMIT_SOURCE = Path(__file__).with_name("limit_kernel.c")
 TOPK = 1000
