@@ -13,7 +13,7 @@ def _fit(name, n_bits):
     X, y = rng.normal(size=(60, 8)), np.arange(60) % 3
     params = {"n_anchors": 10, "n_labeled": 30} if name == "ksh" else {}
     estimator = METHODS[name].estimator(n_bits=n_bits, random_state=0, **params)
-    return estimator.fit(X, y) if estimator._requires_y else estimator.fit(X)
+    return estimator.fit(X, y)  # unsupervised estimators ignore y
 
 
 @pytest.mark.parametrize("name", sorted(BASELINES))
