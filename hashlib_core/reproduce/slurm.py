@@ -14,6 +14,7 @@ read from ``squeue``, which also answers on clusters that keep no accounting (no
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import getpass
 import io
@@ -129,6 +130,9 @@ def cell_key(cell: Cell) -> str:
 Jobs = dict[str, list[Cell]]
 #: jobs submitted by this process, by id (a local job's process handle lives only here)
 _SUBMITTED: dict[str, submitit.Job] = {}
+# drop the handles at exit while submitit's modules still exist (their __del__ needs them; otherwise
+# Python prints "Exception ignored in LocalJob.__del__" for every local job when it shuts down)
+atexit.register(_SUBMITTED.clear)
 
 
 def _job(entry: dict) -> submitit.Job:
