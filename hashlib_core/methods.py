@@ -21,7 +21,7 @@ method            kind      paper        what
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hashlib_core.baselines.itq import ITQ, ITQCCA
 from hashlib_core.baselines.ksh import KSH
@@ -103,6 +103,14 @@ _DNNH_MODEL = {**_NIN, "epsilon": 0.1, "slice_size": 50, "threshold_gradient": "
 _DNNH_LOSS = {"margin": 1.0, "max_triplets": None}
 _EXPO_MODEL = {**_NIN, "beta": 1.0}
 _EXPO_LOSS = {"pair_weighting": "uniform"}
+_DNNH = MethodSpec("dnnh", "dnnh", "deep",
+                   "NIN (50q features) + divide-and-encode + triplet ranking loss (Lai et al. 2015)",
+                   head="divide-and-encode", loss="triplet", model_defaults=_DNNH_MODEL, loss_defaults=_DNNH_LOSS,
+                   train_defaults=_ADAM)
+_EXPO = MethodSpec("expo", "mu-liu", "deep",
+                   "NIN + tanh(beta z) relaxation + exponentiated pairwise loss (Mu & Liu 2017), no pre-training",
+                   head="tanh-sign", loss="exponentiated", model_defaults=_EXPO_MODEL, loss_defaults=_EXPO_LOSS,
+                   train_defaults=_ADAM)
 
 
 def _baseline(name: str, estimator: type, description: str) -> MethodSpec:
@@ -111,22 +119,12 @@ def _baseline(name: str, estimator: type, description: str) -> MethodSpec:
 
 #: every method of the package, by name (the order of the book's tables)
 METHODS: dict[str, MethodSpec] = {spec.name: spec for spec in (
-    MethodSpec("dnnh", "dnnh", "deep",
-               "NIN (50q features) + divide-and-encode + triplet ranking loss (Lai et al. 2015)",
-               head="divide-and-encode", loss="triplet", model_defaults=_DNNH_MODEL, loss_defaults=_DNNH_LOSS,
-               train_defaults=_ADAM),
-    MethodSpec("dnnh-fc", "dnnh", "deep",
-               "DNNH ablation: one fully connected hash layer 50q -> q instead of divide-and-encode",
-               head="fully-connected", loss="triplet", model_defaults=_DNNH_MODEL, loss_defaults=_DNNH_LOSS,
-               train_defaults=_ADAM),
-    MethodSpec("expo", "mu-liu", "deep",
-               "NIN + tanh(beta z) relaxation + exponentiated pairwise loss (Mu & Liu 2017), no pre-training",
-               head="tanh-sign", loss="exponentiated", model_defaults=_EXPO_MODEL, loss_defaults=_EXPO_LOSS,
-               train_defaults=_ADAM),
-    MethodSpec("expo-pretrain", "mu-liu", "deep",
-               "expo after classifier pre-training epochs of the shared network (Mu & Liu's scheme)",
-               head="tanh-sign", loss="exponentiated", model_defaults=_EXPO_MODEL, loss_defaults=_EXPO_LOSS,
-               train_defaults={**_ADAM, "pretrain_epochs": 2}),
+    _DNNH,
+    replace(_DNNH, name="dnnh-fc", head="fully-connected",
+            description="DNNH ablation: one fully connected hash layer 50q -> q instead of divide-and-encode"),
+    _EXPO,
+    replace(_EXPO, name="expo-pretrain", train_defaults={**_ADAM, "pretrain_epochs": 2},
+            description="expo after classifier pre-training epochs of the shared network (Mu & Liu's scheme)"),
     MethodSpec("nin-latent", "nin-latent", "deep",
                "NIN + global average pooling + latent sigmoid layer + softmax (seed paper 003)",
                head="latent", loss="classification", model_defaults=_NIN, train_defaults=_ADAM),

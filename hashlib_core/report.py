@@ -70,6 +70,11 @@ def _setting(profile: str | None, method: str, dataset: str | None, protocol: st
     return settings.get(name, METHODS[method].model_defaults.get(name))
 
 
+def _paper_pretrained(paper: str) -> bool:
+    """Whether ``paper``'s published numbers come from an ImageNet-pretrained network (their setting says so)."""
+    return any("pretrained" in p.setting.lower() for p in paper_numbers(paper=paper))
+
+
 def deviations(variant: str, method: str, features: str | None = None, profile: str | None = None,
                dataset: str | None = None, protocol: str | None = None) -> str:
     """What differs from the paper's setting, in words (shown beside every comparison)."""
@@ -78,7 +83,7 @@ def deviations(variant: str, method: str, features: str | None = None, profile: 
     notes = []
     if variant == "cifar10-jpeg":
         notes.append("CIFAR-10 JPEG copy (q75), not the original pixels")
-    if method in ("nin-latent", "dlbhc", "ssdh"):
+    if method in METHODS and _paper_pretrained(METHODS[method].paper):
         notes.append("trained from scratch: no ImageNet-pretrained AlexNet here")
     if method in METHODS and METHODS[method].is_deep:
         if _setting(profile, method, dataset, protocol, "batch_norm"):
