@@ -68,8 +68,8 @@ def _late_gain(points: list[tuple[int, int, float]]) -> float | None:
 
 def convergence_rows(results_dir: str | os.PathLike, profiles: Iterable[str], *, dataset: str | None = None,
                      protocol: str | None = None) -> list[dict]:
-    """Per record: budget (epochs, images, hours), best vs last validation, late gain, still rising?,
-    test metrics and the training settings that differ between profiles."""
+    """Per record: budget (epochs, images, hours and the machine they were measured on), best vs last
+    validation, late gain, still rising?, test metrics and the training settings that differ between profiles."""
     rows = []
     for rec in _records(results_dir, profiles, dataset=dataset, protocol=protocol):
         points, training = _validated(rec), rec["training"]
@@ -81,6 +81,7 @@ def convergence_rows(results_dir: str | os.PathLike, profiles: Iterable[str], *,
             "protocol": rec["protocol"], "n_bits": rec["n_bits"], "seed": rec["seed"],
             "images_seen": images_seen(rec),
             "hours": (wall_time(rec) or 0.0) / 3600, "images_per_second": training.get("images_per_second"),
+            "machine": (rec.get("environment") or {}).get("device"),
             "best_epoch": training.get("best_epoch"), "last_epoch": last_epoch,
             "best_val_map": training.get("best_val_map"), "late_gain": gain,
             "still_rising": bool(points) and training.get("best_epoch") == last_epoch and (gain or 0) > RISING_GAIN,

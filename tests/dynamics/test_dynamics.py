@@ -12,6 +12,7 @@ def _record(profile, vals, images=1000, seed=0, best_epoch=None):
     best = max(validated, key=lambda p: p[1])
     return {"profile": profile, "method": "dnnh", "dataset": "cifar10", "protocol": "cnnh", "n_bits": 48,
             "seed": seed, "metrics": {"map@all": 0.5}, "timings": {"total_s": 7200.0},
+            "environment": {"device": f"CPU: {profile} machine (2 cores, 2 torch threads)"},
             "hyperparameters": {"epsilon": 0.5, "margin": 2.0},
             "training": {"history": history, "best_epoch": best_epoch or best[0], "best_val_map": best[1],
                          "images_per_second": 100.0}}
@@ -42,3 +43,4 @@ def test_still_rising_only_when_best_is_last_and_late_gain_is_real(records):
     assert flat["late_gain"] == pytest.approx(0.502 - 0.5) and not flat["still_rising"]  # gain below RISING_GAIN
     assert early["best_epoch"] == 2 and not early["still_rising"]
     assert rising["images_seen"] == 8000 and rising["hours"] == 2.0 and rising["margin"] == 2.0
+    assert rising["machine"] == "CPU: cpu machine (2 cores, 2 torch threads)"  # the hours are this machine's
