@@ -5,8 +5,8 @@ label, m has another label —
     ℓ(a, p, m) = max(0, ||F_a − F_p||² − ||F_a − F_m||² + margin),  margin = 1 in the paper,
 and the loss is the mean over the triplets used. Sampling: **all** valid triplets of the batch
 by default (n_c·(n_c−1)·(n−n_c) for a class with n_c of the batch's n images: 81,000 for a batch
-of 100 holding 10 images of each of 10 classes); with ``max_triplets`` a uniformly random subset of at most that many (drawn from torch's
-global generator, so seeded runs and resumed runs stay identical).
+of 100 holding 10 images of each of 10 classes); with ``max_triplets`` a uniformly random subset of
+at most that many (drawn from torch's global generator, so seeded runs and resumed runs stay identical).
 """
 from __future__ import annotations
 
