@@ -23,7 +23,7 @@ RISING_GAIN = 0.005
 LATE_FRACTION = 0.25
 #: the settings shown beside each run (from the record's training configuration)
 _SETTINGS = ("width_mult", "epochs", "pretrain_epochs", "lr", "optimizer", "lr_schedule", "augment", "amp",
-             "epsilon", "margin")
+             "epsilon", "margin", "dropout")
 
 
 def _records(results_dir: str | os.PathLike, profiles: Iterable[str], **match) -> Iterable[dict]:

@@ -7,6 +7,7 @@
 - ``cpu-dnnh-text``: ``cpu`` with DNNH trained as its paper's text reads (threshold g with
   ε = 0.1 in training, margin 1): the ablation of the released network's reading.
 - ``cpu-dnnh-dropout``: ``cpu`` with the released DNNH network's dropout (0.5 after pools 1 and 3).
+- ``cpu-dnnh-long``: ``cpu`` with DNNH trained twice as long (120 epochs): the budget ablation.
 - ``full``: the papers' protocols with the full training schedules (GPU runners).
 """
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-__all__ = ["load_profile", "PROFILE_NAMES", "method_settings", "lead_order", "committed_profiles"]
+__all__ = ["load_profile", "PROFILE_NAMES", "method_settings", "lead_order", "committed_profiles", "ablations_of"]
 
 _HERE = Path(__file__).resolve().parent
 PROFILE_NAMES = tuple(sorted(p.stem for p in _HERE.glob("*.toml")))
@@ -76,3 +77,13 @@ def lead_order() -> tuple[str, ...]:
 def committed_profiles() -> tuple[str, ...]:
     """The profiles whose records go to the checkout's ``results/`` (every one but smoke runs' artifacts)."""
     return tuple(n for n in PROFILE_NAMES if load_profile(n).get("results_dir", "results") == "results")
+
+
+def ablations_of(base: str) -> tuple[str, ...]:
+    """The profiles whose file names ``base = "<base>"``: its ablations, each changing one setting."""
+    if base not in PROFILE_NAMES:
+        raise ValueError(f"unknown profile {base!r}; valid profiles: {', '.join(PROFILE_NAMES)}")
+    def base_of(name: str) -> str | None:
+        with open(_HERE / f"{name}.toml", "rb") as f:
+            return tomllib.load(f).get("base")
+    return tuple(n for n in PROFILE_NAMES if base_of(n) == base)
