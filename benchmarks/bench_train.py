@@ -120,12 +120,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"torch {torch.__version__}, python {platform.python_version()}, {os.cpu_count()} CPU cores, "
           f"{torch.get_num_threads()} torch threads; load average {os.getloadavg()[0]:.1f}")
-    from hashlib_core.models.precision import cpu_has_native_bf16
-
     plain_ips = plain_throughput(args)
     results = [(label, *library_throughput("dnnh", (32, 32, 3), args, amp, cl)) for label, amp, cl in SETTINGS]
     device_name = results[-1][2]
-    print(f"device: {device_name}; native bfloat16 on this CPU: {cpu_has_native_bf16()}")
+    print(f"device: {device_name}")
     print(f"DNNH NIN 32x32 (width_mult {args.width_mult or 1.0}), {args.bits} bits, batch {args.batch_size}, "
           f"{args.steps} timed steps, images/s and ratio to the plain float32 loop:")
     print(f"  {'plain loop (float32)':34s} {plain_ips:8.1f}   1.00x")

@@ -36,8 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="reduced")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     args = parser.parse_args(argv)
-    from hashlib_core.models.precision import cpu_has_native_bf16
-    from hashlib_core.machine import cpu_model
+    from hashlib_core.machine import cpu_has_native_bf16, cpu_model
 
     print(f"torch {torch.__version__}, python {platform.python_version()}, {os.cpu_count()} CPU cores, "
           f"CPU: {cpu_model()}, native bfloat16: {cpu_has_native_bf16()}")

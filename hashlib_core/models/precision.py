@@ -13,40 +13,16 @@ any other CPU                   none (float32)       yes
 ==============================  ===================  =============
 
 On a CPU that lacks native bfloat16 instructions PyTorch emulates it, which is slower than
-float32, so the flags of the CPU decide. The losses always compute in float32.
+float32, so the flags of the CPU decide (:func:`hashlib_core.machine.cpu_has_native_bf16`). The
+losses always compute in float32.
 """
 from __future__ import annotations
 
-import functools
-from pathlib import Path
-from typing import Iterable
-
 import torch
 
-__all__ = ["NATIVE_BF16_FLAGS", "cpu_flags", "cpu_has_native_bf16", "amp_dtype_for", "default_amp",
-           "default_channels_last"]
+from hashlib_core.machine import cpu_has_native_bf16
 
-#: /proc/cpuinfo flags of x86 CPUs that execute bfloat16 dot products in hardware
-NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
-
-
-@functools.lru_cache(maxsize=1)
-def cpu_flags() -> frozenset[str]:
-    """The CPU's feature flags from ``/proc/cpuinfo`` (empty where that file does not exist)."""
-    path = Path("/proc/cpuinfo")
-    if not path.is_file():
-        return frozenset()
-    for line in path.read_text(errors="replace").splitlines():
-        if line.startswith("flags"):
-            return frozenset(line.partition(":")[2].split())
-    return frozenset()
-
-
-def cpu_has_native_bf16(flags: Iterable[str] | None = None) -> bool:
-    """True when the CPU (or the given ``flags``) has AVX512-BF16 or AMX-BF16."""
-    flags = cpu_flags() if flags is None else frozenset(flags)
-    return any(flag in flags for flag in NATIVE_BF16_FLAGS)
-
+__all__ = ["amp_dtype_for", "default_amp", "default_channels_last"]
 
 def _device(device: torch.device | str) -> torch.device:
     return device if isinstance(device, torch.device) else torch.device(device)

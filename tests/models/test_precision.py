@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import torch
 
+from hashlib_core.machine import cpu_has_native_bf16
 from hashlib_core.models import build_model
-from hashlib_core.models.precision import (amp_dtype_for, cpu_has_native_bf16, default_amp,
-                                           default_channels_last)
+from hashlib_core.models.precision import amp_dtype_for, default_amp, default_channels_last
 
 
 def test_native_bf16_is_read_from_the_flags():
@@ -32,3 +32,11 @@ def test_sigmoid_bits_equal_s_above_half_and_survive_bfloat16():
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
         z = model(model.preprocess(images))["preactivation"]
     assert torch.equal(model.encode(images), (z > 0).to(torch.uint8))
+
+
+def test_the_machine_name_says_whether_the_cpu_runs_bfloat16_natively():
+    from hashlib_core.machine import device_name
+
+    name = device_name("cpu")
+    expected = "native bfloat16" if cpu_has_native_bf16() else "no native bfloat16"
+    assert name.startswith("CPU: ") and name.endswith(f"torch threads, {expected})")
