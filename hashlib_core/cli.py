@@ -190,10 +190,12 @@ def _reproduce(args: argparse.Namespace) -> int:
 
 def _audit(root: Path) -> None:
     """Recompute every record's metrics under ``root``; AuditError naming each record and metric that differs."""
+    from tqdm.auto import tqdm
+
     from hashlib_core.results import iter_records
     from hashlib_core.results.audit import audit_record, raise_on_mismatch
 
-    audits = [audit_record(record) for record in iter_records(root)]
+    audits = [audit_record(record) for record in tqdm(iter_records(root), desc="audit", unit="record", leave=False)]
     raise_on_mismatch(audits)
     notes = sum(bool(a.notes) for a in audits)
     print(f"audit: every stored metric of {len(audits)} records matches its recomputation from the stored codes"

@@ -75,8 +75,10 @@ def _describe(name: str, stored, fresh, gap: float) -> str:
 
 
 def audit_record(record: dict, tolerance: float = TOLERANCE) -> RecordAudit:
-    """Recompute every metric and curve of ``record`` (as read by ``read_record``) and compare."""
-    fresh = dict(recompute_metrics(record))
+    """Recompute every metric and curve of ``record`` (as read by ``read_record``) and compare.
+
+    Quiet: the caller shows progress over records, not the engine over one record's queries."""
+    fresh = dict(recompute_metrics(record, progress=False))
     codes = record["codes"]
     if codes.get(PREDICTIONS) is not None:
         fresh["accuracy"] = prediction_accuracy(codes[PREDICTIONS], codes["query_labels"])

@@ -33,3 +33,16 @@ def test_audit_reports_a_tampered_metric(results_dir, tmp_path):
 
 def test_audit_of_a_missing_profile_says_so(tmp_path):
     assert "no full-profile records" in audit_records(tmp_path, "full").iloc[0, 0]
+
+
+def test_the_audit_of_a_record_draws_no_engine_progress_bar(results_dir, monkeypatch, capsys):
+    # the audit of many records shows one bar over the records; a bar per record's queries is noise
+    import importlib
+
+    from hashlib_core.results.audit import audit_record
+
+    evaluate_module = importlib.import_module("hashlib_core.eval.evaluate")
+    monkeypatch.setattr(evaluate_module, "progress_default", lambda n_queries, n_database: True)
+    record = next(iter_records(results_dir / "smoke"))
+    assert max(audit_record(record).differences.values(), default=0.0) < 1e-9
+    assert "hamming ranking" not in capsys.readouterr().err
