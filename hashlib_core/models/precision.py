@@ -24,6 +24,7 @@ from hashlib_core.machine import cpu_has_native_bf16
 
 __all__ = ["amp_dtype_for", "default_amp", "default_channels_last"]
 
+
 def _device(device: torch.device | str) -> torch.device:
     return device if isinstance(device, torch.device) else torch.device(device)
 

@@ -83,7 +83,10 @@ def ablations_of(base: str) -> tuple[str, ...]:
     """The profiles whose file names ``base = "<base>"``: its ablations, each changing one setting."""
     if base not in PROFILE_NAMES:
         raise ValueError(f"unknown profile {base!r}; valid profiles: {', '.join(PROFILE_NAMES)}")
-    def base_of(name: str) -> str | None:
-        with open(_HERE / f"{name}.toml", "rb") as f:
-            return tomllib.load(f).get("base")
-    return tuple(n for n in PROFILE_NAMES if base_of(n) == base)
+    return tuple(name for name in PROFILE_NAMES if _base_of(name) == base)
+
+
+def _base_of(name: str) -> str | None:
+    """The ``base`` key of the profile's own file (None for a profile that starts from nothing)."""
+    with open(_HERE / f"{name}.toml", "rb") as f:
+        return tomllib.load(f).get("base")
