@@ -14,12 +14,15 @@ def test_every_profile_loads_with_its_own_name(name):
 
 
 def test_ablation_profile_overrides_one_setting_and_keeps_the_rest():
-    base, ablation = load_profile("cpu"), load_profile("cpu-dnnh-text")
+    ablation = load_profile("cpu-dnnh-text")
     text = method_settings(ablation, "dnnh", "cifar10", "train", "cnnh")
-    released = method_settings(base, "dnnh", "cifar10", "train", "cnnh")
+    released = method_settings(load_profile("cpu-dnnh-60"), "dnnh", "cifar10", "train", "cnnh")
+    current = method_settings(load_profile("cpu"), "dnnh", "cifar10", "train", "cnnh")
     assert (text["epsilon"], text["margin"]) == (0.1, 1.0) and (released["epsilon"], released["margin"]) == (0.5, 2.0)
     assert {k: v for k, v in text.items() if k not in ("epsilon", "margin")} == \
         {k: v for k, v in released.items() if k not in ("epsilon", "margin")}
+    assert (released["epochs"], current["epochs"]) == (60, 120)
+    assert {k: v for k, v in released.items() if k != "epochs"} == {k: v for k, v in current.items() if k != "epochs"}
     assert ablation["checkpoints"] is True and ablation["results_profile"] == "cpu-dnnh-text"
     assert [g["methods"] for g in ablation["grid"]] == [["dnnh"]]  # the grid is its own, not the base's
 

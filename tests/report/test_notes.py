@@ -10,9 +10,10 @@ def test_training_note_reads_the_profile():
     assert report.training_note("reduced", "dnnh", "cifar10", "cnnh") == \
         "reduced profile: NIN at 0.25 of the paper's width, 8 epochs, adam lr 0.001, cosine schedule"
     cpu_dnnh = report.training_note("cpu", "dnnh", "cifar10", "cnnh")
-    assert cpu_dnnh.startswith("cpu profile: paper-width NIN, 60 epochs, random crop + flip")
+    assert cpu_dnnh.startswith("cpu profile: paper-width NIN, 120 epochs, random crop + flip")
     assert "no threshold in training, margin 2" in cpu_dnnh
     assert "no threshold" not in report.training_note("cpu-dnnh-text", "dnnh", "cifar10", "cnnh")
+    assert "60 epochs" in report.training_note("cpu-dnnh-60", "dnnh", "cifar10", "cnnh")
     assert "12 epochs" in report.training_note("cpu", "ssdh", "cifar10", "dlbhc")
     assert report.training_note("not-a-profile", "dnnh") == ""
 
