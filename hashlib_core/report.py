@@ -195,7 +195,8 @@ def audit_rows(results_dir: str | os.PathLike, profile: str, strict: bool = True
         curves = [audit.differences.pop(name) for name in record.get("curves", {}) if name in audit.differences]
         scalars = {f"max |Δ {m}|": d for m, d in audit.differences.items() if isinstance(record["metrics"][m], float)}
         rows.append({"variant": record["variant"], "protocol": record["protocol"], "method": record["method"],
-                     **scalars, "max |Δ curves|": max(curves, default=0.0), "notes": "; ".join(audit.notes)})
+                     **scalars, "max |Δ curves|": max(curves, default=0.0),
+                     "notes": "; ".join(audit.notes + audit.stale)})
     if strict:
         raise_on_mismatch(audits)
     return rows

@@ -4,9 +4,12 @@
 stored codes and labels (its own evaluation settings) and compares every stored scalar (mAP@all,
 each mAP@K, P@r2, the counts and settings) and every curve; the classification accuracy is
 recomputed from the stored predicted labels of the queries. Records written before predictions
-were stored say :data:`NOT_RECOMPUTABLE` instead of failing. :func:`raise_on_mismatch` turns any
-difference into one :class:`AuditError` naming each record and metric (the book build and
-``summary --audit`` use it).
+were stored say :data:`NOT_RECOMPUTABLE` instead of failing. :func:`stale_settings` compares the
+settings a record was made with against its profile's TOML today: the tables describe a record by
+its profile, so a record whose profile has changed since (more epochs, another margin) is stale
+and must be rerun, or kept under an ablation profile that still says how it was made.
+:func:`raise_on_mismatch` turns any difference or stale setting into one :class:`AuditError` naming
+each record and metric (the book build and ``summary --audit`` use it).
 """
 from __future__ import annotations
 
@@ -17,10 +20,12 @@ from typing import Iterable
 
 import numpy as np
 
+from hashlib_core.methods import METHODS
+from hashlib_core.profiles import PROFILE_NAMES, load_profile, method_settings
 from hashlib_core.results.store import PREDICTIONS, recompute_metrics
 
 __all__ = ["AuditError", "RecordAudit", "audit_record", "raise_on_mismatch", "prediction_accuracy",
-           "NOT_RECOMPUTABLE", "TOLERANCE"]
+           "stale_settings", "NOT_RECOMPUTABLE", "TOLERANCE"]
 
 #: largest |stored − recomputed| accepted (float rounding only: the engine is deterministic)
 TOLERANCE = 1e-9
@@ -34,11 +39,13 @@ class AuditError(ValueError):
 
 @dataclass
 class RecordAudit:
-    """One record's audit: ``differences`` maps each checked name to |stored − recomputed| (inf: not equal)."""
+    """One record's audit: ``differences`` maps each checked name to |stored − recomputed| (inf: not equal);
+    ``mismatches`` and ``stale`` say, in words, what differs from the recomputation and from the profile."""
 
     path: str
     differences: dict[str, float] = field(default_factory=dict)
     mismatches: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -66,6 +73,21 @@ def _difference(stored, fresh) -> float:
     return 0.0 if stored == fresh else math.inf
 
 
+def stale_settings(record: dict) -> list[str]:
+    """Each setting that ``record`` was made with and its profile's TOML no longer has, in words.
+
+    ``[]`` when the profile still describes the record, and for records of a profile that no longer
+    exists or that store no settings (nothing to compare against)."""
+    stored = record.get("hyperparameters", {}).get("profile_settings")
+    if stored is None or record["profile"] not in PROFILE_NAMES or record["method"] not in METHODS:
+        return []
+    section = "train" if METHODS[record["method"]].is_deep else "baselines"
+    now = method_settings(load_profile(record["profile"]), record["method"], record["dataset"], section,
+                          record["protocol"])
+    return [f"made with {name} = {stored.get(name)!r}, the {record['profile']} profile now says {now.get(name)!r}"
+            for name in sorted(set(stored) | set(now)) if stored.get(name) != now.get(name)]
+
+
 def _describe(name: str, stored, fresh, gap: float) -> str:
     if fresh is None:
         return f"{name} is stored but cannot be recomputed from the stored codes"
@@ -91,13 +113,27 @@ def audit_record(record: dict, tolerance: float = TOLERANCE) -> RecordAudit:
         audit.differences[name] = gap
         if not gap <= tolerance:
             audit.mismatches.append(f"{audit.path}: {_describe(name, stored, fresh.get(name), gap)}")
+    audit.stale = [f"{audit.path}: {why}" for why in stale_settings(record)]
     return audit
 
 
 def raise_on_mismatch(audits: Iterable[RecordAudit]) -> None:
-    """Raise one AuditError listing every record and metric whose stored value differs from its recomputation."""
+    """Raise one AuditError listing every stored value that differs from its recomputation and every
+    record whose profile no longer describes it (rerun it, or keep it under an ablation profile)."""
+    audits = list(audits)
     problems = [m for audit in audits for m in audit.mismatches]
+    stale = [s for audit in audits for s in audit.stale]
+    parts = []
     if problems:
-        more = f"; and {len(problems) - _SHOWN} more" if len(problems) > _SHOWN else ""
-        raise AuditError(f"{len(problems)} stored metric(s) differ from their recomputation from the stored codes: "
-                         + "; ".join(problems[:_SHOWN]) + more)
+        parts.append(f"{len(problems)} stored metric(s) differ from their recomputation from the stored codes: "
+                     + _listed(problems))
+    if stale:
+        parts.append(f"{len(stale)} setting(s) of records differ from their profile today (rerun those cells, "
+                     "or give the old settings an ablation profile): " + _listed(stale))
+    if parts:
+        raise AuditError(". ".join(parts))
+
+
+def _listed(items: list[str]) -> str:
+    more = f"; and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
+    return "; ".join(items[:_SHOWN]) + more

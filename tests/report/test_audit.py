@@ -46,3 +46,24 @@ def test_the_audit_of_a_record_draws_no_engine_progress_bar(results_dir, monkeyp
     record = next(iter_records(results_dir / "smoke"))
     assert max(audit_record(record).differences.values(), default=0.0) < 1e-9
     assert "hamming ranking" not in capsys.readouterr().err
+
+
+def test_a_record_whose_profile_changed_since_is_stale(results_dir):
+    from hashlib_core.results.audit import AuditError, audit_record, raise_on_mismatch, stale_settings
+
+    record = next(r for r in iter_records(results_dir / "smoke") if r["method"] == "lsh")
+    assert stale_settings(record) == [] and audit_record(record).stale == []
+    settings = record["hyperparameters"]["profile_settings"]
+    record["hyperparameters"]["profile_settings"] = {**settings, "n_anchors": 7}
+    assert stale_settings(record) == ["made with n_anchors = 7, the smoke profile now says None"]
+    with pytest.raises(AuditError, match=r"1 setting\(s\) of records differ from their profile today.*n_anchors"):
+        raise_on_mismatch([audit_record(record)])
+
+
+def test_every_committed_record_is_described_by_its_profile_today():
+    # the tables describe a record by its profile's TOML: a profile changed since must not describe old records
+    from hashlib_core.files import repo_root
+    from hashlib_core.results.audit import stale_settings
+
+    stale = {r["_path"]: stale_settings(r) for r in iter_records(repo_root() / "results")}
+    assert {path: why for path, why in stale.items() if why} == {}
