@@ -10,6 +10,8 @@
 - ``cpu-dnnh-long``: DNNH trained 120 epochs when ``cpu`` trained it 60: the budget ablation that
   set ``cpu``'s DNNH epochs to 120 (its settings are now ``cpu``'s).
 - ``cpu-dnnh-60``: ``cpu`` with DNNH's former budget (60 epochs): the budget ablation's short end.
+- ``cpu-latent-long``: ``cpu`` with NIN + latent layer and SSDH trained 80 epochs on ``cnnh``
+  instead of 40: their budget ablation.
 - ``full``: the papers' protocols with the full training schedules (GPU runners).
 """
 from __future__ import annotations
