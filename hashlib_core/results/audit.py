@@ -23,6 +23,7 @@ import numpy as np
 from hashlib_core.methods import METHODS
 from hashlib_core.profiles import PROFILE_NAMES, load_profile, method_settings
 from hashlib_core.results.store import PREDICTIONS, recompute_metrics
+from hashlib_core.train.config import OPERATIONAL_FIELDS
 
 __all__ = ["AuditError", "RecordAudit", "audit_record", "raise_on_mismatch", "prediction_accuracy",
            "stale_settings", "NOT_RECOMPUTABLE", "TOLERANCE"]
@@ -77,7 +78,8 @@ def stale_settings(record: dict) -> list[str]:
     """Each setting that ``record`` was made with and its profile's TOML no longer has, in words.
 
     ``[]`` when the profile still describes the record, and for records of a profile that no longer
-    exists or that store no settings (nothing to compare against)."""
+    exists or that store no settings (nothing to compare against). Operational settings (threads,
+    progress bars, checkpoints: ``OPERATIONAL_FIELDS``) do not change a result and are not compared."""
     stored = record.get("hyperparameters", {}).get("profile_settings")
     if stored is None or record["profile"] not in PROFILE_NAMES or record["method"] not in METHODS:
         return []
@@ -85,7 +87,8 @@ def stale_settings(record: dict) -> list[str]:
     now = method_settings(load_profile(record["profile"]), record["method"], record["dataset"], section,
                           record["protocol"])
     return [f"made with {name} = {stored.get(name)!r}, the {record['profile']} profile now says {now.get(name)!r}"
-            for name in sorted(set(stored) | set(now)) if stored.get(name) != now.get(name)]
+            for name in sorted(set(stored) | set(now))
+            if name not in OPERATIONAL_FIELDS and stored.get(name) != now.get(name)]
 
 
 def _describe(name: str, stored, fresh, gap: float) -> str:
