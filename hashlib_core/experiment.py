@@ -143,8 +143,7 @@ def run_experiment(method: str, dataset: str, protocol: str, n_bits: int, seed: 
     if write:  # fail now, not after training
         check_writable_dir(Path(results_dir or default_results_dir()) / prof["name"], "results folder")
     ds = load_dataset(dataset, data_dir=data_dir)
-    section = "train" if spec.is_deep else "baselines"
-    settings = {**method_settings(prof, method, ds.name, section, protocol), **overrides}
+    settings = {**method_settings(prof, method, ds.name, spec.settings_section, protocol), **overrides}
     split = make_split(ds, protocol, seed=seed, **prof.get("split", {}).get(protocol, {}))
     checkpoint_dir = (checkpoint_dir_for(prof["name"], ds.variant, protocol, method, n_bits, seed)
                       if spec.is_deep and prof.get("checkpoints") else None)

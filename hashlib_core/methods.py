@@ -79,6 +79,11 @@ class MethodSpec:
         return self.kind == "deep"
 
     @property
+    def settings_section(self) -> str:
+        """The profile section that configures this method: ``[train]`` (deep) or ``[baselines]``."""
+        return "train" if self.is_deep else "baselines"
+
+    @property
     def classifies(self) -> bool:
         """Whether the network ends in a classifier whose predictions are stored (the latent-layer methods)."""
         return self.head == "latent"

@@ -67,7 +67,13 @@ def test_every_profile_names_only_methods_of_the_table():
             assert set(block.get("methods", [])) <= set(METHODS), (name, block)
         for section in ("train", "baselines"):
             tables = {k for k, v in profile.get(section, {}).items() if isinstance(v, dict)}
-            assert tables <= set(METHODS), (name, section, tables - set(METHODS))
+            configured_here = {m for m, spec in METHODS.items() if spec.settings_section == section}
+            assert tables <= configured_here, (name, section, tables - configured_here)
+
+
+def test_deep_methods_are_configured_by_train_and_baselines_by_baselines():
+    assert {m for m, spec in METHODS.items() if spec.settings_section == "train"} == set(DEEP_METHODS)
+    assert {m for m, spec in METHODS.items() if spec.settings_section == "baselines"} == set(BASELINES)
 
 
 def test_the_train_command_and_the_estimators_accept_every_deep_method():

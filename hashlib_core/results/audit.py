@@ -83,9 +83,8 @@ def stale_settings(record: dict) -> list[str]:
     stored = record.get("hyperparameters", {}).get("profile_settings")
     if stored is None or record["profile"] not in PROFILE_NAMES or record["method"] not in METHODS:
         return []
-    section = "train" if METHODS[record["method"]].is_deep else "baselines"
-    now = method_settings(load_profile(record["profile"]), record["method"], record["dataset"], section,
-                          record["protocol"])
+    now = method_settings(load_profile(record["profile"]), record["method"], record["dataset"],
+                          METHODS[record["method"]].settings_section, record["protocol"])
     return [f"made with {name} = {stored.get(name)!r}, the {record['profile']} profile now says {now.get(name)!r}"
             for name in sorted(set(stored) | set(now))
             if name not in OPERATIONAL_FIELDS and stored.get(name) != now.get(name)]
