@@ -15,6 +15,9 @@ Adam. Data: random uint8 images (throughput does not depend on the pixels).
 Both time ``--steps`` optimisation steps after ``--warmup`` steps. ``--estimate`` also measures the
 library's throughput for nin-latent and ssdh on 28x28 grayscale (MNIST-sized) images and prints the
 seconds per epoch of the ``cnnh`` protocol (5,000 training images) for the three settings.
+``--breakdown`` (CPU only) profiles the library's training step in float32 and in the machine's
+default and prints where a step's time goes — convolutions, batch norm, pooling, everything else —
+with each part's speed-up: the ratio to the plain loop is bounded by the parts that gain least.
 
     python benchmarks/bench_train.py --device cpu --steps 8 --estimate
     python benchmarks/bench_train.py --device cuda --steps 200 --compile
@@ -103,6 +106,46 @@ def plain_throughput(args) -> float:
     return args.steps * args.batch_size / (time.perf_counter() - t0)
 
 
+#: (part, substrings of the profiler's operator names that belong to it); the rest is "other"
+PARTS = (("convolutions", ("convolution",)), ("batch norm", ("batch_norm",)), ("pooling", ("pool",)))
+
+
+def step_breakdown(args, amp: bool | None, channels_last: bool | None) -> dict[str, float]:
+    """Milliseconds per training step of each part of :data:`PARTS` (and "other", "total"), from
+    the profiler's self CPU time over ``args.steps`` of the library's own step after ``args.warmup``."""
+    from torch.profiler import ProfilerActivity, profile
+
+    from hashlib_core.train import TrainConfig
+    from hashlib_core.train.loop import _prepare, _train_step
+
+    steps = args.steps + args.warmup
+    ds, split = synthetic(steps * args.batch_size + 10, (32, 32, 3))
+    config = TrainConfig(method="dnnh", n_bits=args.bits, batch_size=args.batch_size, epochs=1, device="cpu",
+                         progress=False, amp=amp, channels_last=channels_last, width_mult=args.width_mult)
+    run = _prepare(config.resolved(), ds, split)
+    batches = torch.arange(steps * args.batch_size).reshape(steps, args.batch_size)
+    for idx in batches[:args.warmup]:
+        _train_step(run, idx, pretraining=False)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for idx in batches[args.warmup:]:
+            _train_step(run, idx, pretraining=False)
+    ms = {name: 0.0 for name, _ in PARTS} | {"other": 0.0}
+    for event in prof.key_averages():
+        part = next((name for name, keys in PARTS if any(k in event.key for k in keys)), "other")
+        ms[part] += event.self_cpu_time_total / 1000 / args.steps
+    return ms | {"total": sum(ms.values())}
+
+
+def print_breakdown(args) -> None:
+    """The float32 step against the machine's default, part by part."""
+    fp32, default = step_breakdown(args, False, False), step_breakdown(args, None, None)
+    print(f"where a step's time goes (profiler self CPU time, ms per step of {args.batch_size} images):")
+    print(f"  {'part':14s} {'float32':>9s} {'default':>9s} {'speed-up':>9s}  {'share of float32':>16s}")
+    for part in fp32:
+        print(f"  {part:14s} {fp32[part]:9.1f} {default[part]:9.1f} {fp32[part] / default[part]:8.2f}x"
+              f"  {fp32[part] / fp32['total']:15.0%}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
@@ -114,7 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--compile", action="store_true", help="torch.compile in the library's loop")
     parser.add_argument("--estimate", action="store_true", help="also MNIST-sized nin-latent / ssdh epoch estimates")
+    parser.add_argument("--breakdown", action="store_true", help="also where a step's time goes (CPU only)")
     args = parser.parse_args(argv)
+    if args.breakdown and args.device != "cpu":
+        parser.error(f"--breakdown profiles CPU time: use it with --device cpu, not --device {args.device}")
     if args.threads:
         torch.set_num_threads(args.threads)
 
@@ -136,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
             ips, _ = library_throughput(method, (28, 28), args)
             print(f"  => {method} on MNIST cnnh (5,000 images 28x28): {ips:.1f} images/s, "
                   f"{5000 / ips:.0f} s per epoch")
+    if args.breakdown:
+        print_breakdown(args)
     return 0
 
 
