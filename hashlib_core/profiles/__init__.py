@@ -12,6 +12,8 @@
 - ``cpu-dnnh-60``: ``cpu`` with DNNH's former budget (60 epochs): the budget ablation's short end.
 - ``cpu-latent-long``: ``cpu`` with NIN + latent layer and SSDH trained 80 epochs on ``cnnh``
   instead of 40: their budget ablation.
+- ``cpu-expo-long``: ``cpu`` with Mu & Liu's pre-trained variant given twice the budget (20
+  classifier + 80 hashing epochs instead of 10 + 40): its budget ablation.
 - ``full``: the papers' protocols with the full training schedules (GPU runners).
 """
 from __future__ import annotations
