@@ -11,12 +11,17 @@ from typing import Iterator
 
 import numpy as np
 
-__all__ = ["arrays_digest", "atomic_path", "atomic_write_bytes", "atomic_write_text", "cache_dir", "repo_root", "folder_lock",
+__all__ = ["RESULTS_FOLDER", "arrays_digest", "atomic_path", "atomic_write_bytes", "atomic_write_text", "cache_dir", "repo_root", "folder_lock",
            "check_writable_dir", "check_writable_file", "OutputPathError"]
 
 
 class OutputPathError(ValueError):
     """An output path that cannot be written (a file where a folder must be, no permission)."""
+
+
+# the checkout's folder of committed records: outputs of the code, so a rerun that rewrites them does
+# not make the checkout's code "modified"
+RESULTS_FOLDER = "results"
 
 
 def repo_root() -> Path:

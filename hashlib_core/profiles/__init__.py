@@ -21,6 +21,8 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from hashlib_core.files import RESULTS_FOLDER
+
 __all__ = ["load_profile", "PROFILE_NAMES", "method_settings", "lead_order", "committed_profiles", "ablations_of"]
 
 _HERE = Path(__file__).resolve().parent
@@ -82,7 +84,7 @@ def lead_order() -> tuple[str, ...]:
 
 def committed_profiles() -> tuple[str, ...]:
     """The profiles whose records go to the checkout's ``results/`` (every one but smoke runs' artifacts)."""
-    return tuple(n for n in PROFILE_NAMES if load_profile(n).get("results_dir", "results") == "results")
+    return tuple(n for n in PROFILE_NAMES if load_profile(n).get("results_dir", RESULTS_FOLDER) == RESULTS_FOLDER)
 
 
 def ablations_of(base: str) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ import itertools
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from hashlib_core.files import repo_root
+from hashlib_core.files import RESULTS_FOLDER, repo_root
 from hashlib_core.profiles import load_profile
 
 __all__ = ["Cell", "expand_grid", "parse_where", "SELECTABLE", "notebooks_dir", "results_dir_for"]
@@ -44,7 +44,7 @@ def notebooks_dir() -> Path:
 
 def results_dir_for(profile: dict) -> Path:
     """Where a profile's records go: ``results/`` (committed) or ``artifacts/results`` for smoke runs."""
-    return repo_root() / profile.get("results_dir", "results")
+    return repo_root() / profile.get("results_dir", RESULTS_FOLDER)
 
 
 def parse_where(terms: list[str] | None) -> dict[str, set[str]]:
@@ -87,7 +87,7 @@ def expand_grid(profile_name: str, *, only: list[str] | None = None, device: str
         if only and not any(s in notebook for s in only):
             continue
         common = {"profile": profile["name"], "device": device, "results_dir": results_dir,
-                  "comparison_dir": str(repo_root() / "results"),
+                  "comparison_dir": str(repo_root() / RESULTS_FOLDER),
                   "results_profile": profile.get("results_profile", profile["name"])}
         book_cell = entry.get("book", {})
         if "methods" not in entry:

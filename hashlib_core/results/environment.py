@@ -6,7 +6,7 @@ import platform
 import subprocess
 from functools import lru_cache
 
-from hashlib_core.files import repo_root
+from hashlib_core.files import RESULTS_FOLDER, repo_root
 from hashlib_core.machine import device_name
 
 __all__ = ["run_environment", "git_commit"]
@@ -14,12 +14,17 @@ __all__ = ["run_environment", "git_commit"]
 
 @lru_cache(maxsize=1)
 def git_commit() -> dict:
-    """The checkout's commit and whether tracked files were modified (``unknown`` outside git)."""
+    """The checkout's commit and whether tracked files outside ``results/`` were modified (``unknown`` outside git).
+
+    Records under ``results/`` are the code's outputs: a rerun that rewrites a committed record does not
+    make the records written after it in the same checkout "modified".
+    """
     root = repo_root()
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
                                 text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
+                                ".", f":(exclude){RESULTS_FOLDER}"], cwd=root,
                                capture_output=True, text=True, timeout=10, check=True).stdout.strip() != ""
         return {"commit": commit, "dirty": dirty}
     except (OSError, subprocess.SubprocessError):

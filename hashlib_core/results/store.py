@@ -40,7 +40,7 @@ from typing import Iterator
 import numpy as np
 
 from hashlib_core.eval.codes import to_bit_array
-from hashlib_core.files import arrays_digest, atomic_write_text, folder_lock, repo_root
+from hashlib_core.files import RESULTS_FOLDER, arrays_digest, atomic_write_text, folder_lock, repo_root
 from hashlib_core.profiles import PROFILE_NAMES
 from hashlib_core.results.codes import (code_arrays_for_storage, codes_from_storage, decode_array,
                                         decode_codes, load_arrays, save_arrays)
@@ -72,7 +72,7 @@ class RecordError(ValueError):
 
 def default_results_dir() -> Path:
     """``$HASHLIB_RESULTS`` or the checkout's ``results/`` folder."""
-    return Path(os.environ.get("HASHLIB_RESULTS") or repo_root() / "results")
+    return Path(os.environ.get("HASHLIB_RESULTS") or repo_root() / RESULTS_FOLDER)
 
 
 def record_path(results_dir: str | os.PathLike, *, profile: str, variant: str, protocol: str,
