@@ -14,6 +14,8 @@
   instead of 40: their budget ablation.
 - ``cpu-expo-long``: ``cpu`` with Mu & Liu's pre-trained variant given twice the budget (20
   classifier + 80 hashing epochs instead of 10 + 40): its budget ablation.
+- ``cpu-latent-dropout``: ``cpu-latent-long``'s NIN + latent layer run with dropout 0.5 after the
+  NIN's first and third pooling: does regularising the backbone close its generalisation gap?
 - ``full``: the papers' protocols with the full training schedules (GPU runners).
 """
 from __future__ import annotations
