@@ -14,8 +14,10 @@
   instead of 40: their budget ablation.
 - ``cpu-expo-long``: ``cpu`` with Mu & Liu's pre-trained variant given twice the budget (20
   classifier + 80 hashing epochs instead of 10 + 40): its budget ablation.
-- ``cpu-latent-dropout``: ``cpu-latent-long``'s NIN + latent layer run with dropout 0.5 after the
-  NIN's first and third pooling: does regularising the backbone close its generalisation gap?
+- ``cpu-latent-dropout``: ``cpu-latent-long``'s NIN + latent layer and SSDH runs with dropout 0.5
+  after the NIN's first and third pooling: does regularising the backbone close their generalisation gap?
+- ``cpu-dlbhc-long``: ``cpu`` with NIN + latent layer trained 24 epochs on ``dlbhc`` instead of 12:
+  its budget ablation.
 - ``full``: the papers' protocols with the full training schedules (GPU runners).
 """
 from __future__ import annotations
