@@ -16,7 +16,7 @@
   classifier + 80 hashing epochs instead of 10 + 40): its budget ablation.
 - ``cpu-latent-dropout``: ``cpu-latent-long``'s NIN + latent layer and SSDH runs with dropout 0.5
   after the NIN's first and third pooling: does regularising the backbone close their generalisation gap?
-- ``cpu-dlbhc-long``: ``cpu`` with NIN + latent layer trained 24 epochs on ``dlbhc`` instead of 12:
+- ``cpu-dlbhc-long``: ``cpu`` with NIN + latent layer and SSDH trained 24 epochs on ``dlbhc`` instead of 12:
   its budget ablation.
 - ``full``: the papers' protocols with the full training schedules (GPU runners).
 """
