@@ -22,7 +22,7 @@ __all__ = ["RISING_GAIN", "LATE_FRACTION", "learning_curves", "convergence_rows"
 RISING_GAIN = 0.005
 LATE_FRACTION = 0.25
 #: the settings shown beside each run (from the record's training configuration)
-_SETTINGS = ("width_mult", "epochs", "pretrain_epochs", "lr", "optimizer", "lr_schedule", "augment", "amp",
+_SETTINGS = ("width_mult", "epochs", "pretrain_epochs", "lr", "optimizer", "weight_decay", "lr_schedule", "augment", "amp",
              "epsilon", "margin", "dropout")
 
 

@@ -16,6 +16,8 @@
   classifier + 80 hashing epochs instead of 10 + 40): its budget ablation.
 - ``cpu-latent-dropout``: ``cpu-latent-long``'s NIN + latent layer and SSDH runs with dropout 0.5
   after the NIN's first and third pooling: does regularising the backbone close their generalisation gap?
+- ``cpu-latent-adamw``, ``cpu-latent-adamw-strong``: ``cpu-latent-dropout``'s runs with AdamW and decoupled
+  weight decay 0.05 / 0.5 instead of Adam with L2 5e-4: does stronger weight decay close more of it?
 - ``cpu-dlbhc-long``: ``cpu`` with NIN + latent layer and SSDH trained 24 epochs on ``dlbhc`` instead of 12:
   its budget ablation.
 - ``full``: the papers' protocols with the full training schedules (GPU runners).

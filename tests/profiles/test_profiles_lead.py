@@ -22,7 +22,7 @@ def test_ablations_of_are_the_profiles_naming_that_base_each_an_ablation():
 
     ablations = ablations_of("cpu")
     assert {"cpu-dnnh-text", "cpu-dnnh-dropout", "cpu-dnnh-long", "cpu-dnnh-60", "cpu-expo-long", "cpu-latent-dropout",
-            "cpu-dlbhc-long"} <= set(ablations)
+            "cpu-latent-adamw", "cpu-latent-adamw-strong", "cpu-dlbhc-long"} <= set(ablations)
     assert "cpu" not in ablations and ablations_of("full") == ()
     for name in ablations:
         assert load_profile(name)["fidelity"] == 0 and load_profile(name)["results_profile"] == name
