@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from hashlib_core.models.base import ShapeCheckedBackbone, image_geometry
+from hashlib_core.models.layers import Conv2d
 from hashlib_core.models.pretrained import TorchvisionBackbone
 
 __all__ = ["NIN", "BACKBONES", "build_backbone", "default_backbone", "image_geometry", "PAPER_WIDTHS"]
@@ -64,7 +65,7 @@ class NIN(ShapeCheckedBackbone):
         c1, c2, c3, c4 = (max(4, int(round(c * width_mult))) for c in widths)
 
         def conv(cin: int, cout: int, k: int, relu: bool = True) -> list[nn.Module]:
-            layers: list[nn.Module] = [nn.Conv2d(cin, cout, k, padding=k // 2)]
+            layers: list[nn.Module] = [Conv2d(cin, cout, k, padding=k // 2)]
             if batch_norm:
                 layers.append(nn.BatchNorm2d(cout))
             if relu:

@@ -14,7 +14,8 @@ any other CPU                   none (float32)       yes
 
 On a CPU that lacks native bfloat16 instructions PyTorch emulates it, which is slower than
 float32, so the flags of the CPU decide (:func:`hashlib_core.machine.cpu_has_native_bf16`). The
-losses always compute in float32.
+losses always compute in float32. How a convolution runs within that choice (on small bfloat16
+CPU maps, as one matrix product) is :mod:`hashlib_core.models.layers`' decision.
 """
 from __future__ import annotations
 
