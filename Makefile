@@ -30,6 +30,7 @@ reproduce: env
 bench: env
 	$(PY) benchmarks/bench_eval.py
 	$(PY) benchmarks/bench_train.py
+	$(PY) benchmarks/bench_conv.py
 
 clean:
 	rm -rf book/_build artifacts
