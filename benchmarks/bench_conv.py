@@ -18,7 +18,6 @@ import platform
 import time
 
 import torch
-import torch.nn.functional as F
 
 
 def nin_convolutions(batch_size: int) -> list[tuple[torch.nn.Conv2d, tuple[int, ...]]]:
@@ -58,8 +57,7 @@ def compare(conv: torch.nn.Conv2d, shape: tuple[int, ...], amp: bool, repeats: i
     x = torch.randn(shape).to(dtype).contiguous(memory_format=layout).requires_grad_(shape[1] != 3)
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp):
         chosen = runs_as_matmul(x, conv)
-    torch_ms = forward_backward_ms(lambda t: F.conv2d(t, conv.weight, conv.bias, conv.stride, conv.padding,
-                                                      conv.dilation), x, amp, repeats)
+    torch_ms = forward_backward_ms(lambda t: torch.nn.Conv2d.forward(conv, t), x, amp, repeats)
     return torch_ms, forward_backward_ms(lambda t: conv2d_as_matmul(t, conv), x, amp, repeats), chosen
 
 
